@@ -1,0 +1,65 @@
+#include "agent/sources/system_source.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/testing/testing.h"
+
+namespace vigie::agent {
+namespace {
+
+// Values below are those of tests/fixtures/hosts/vm-2core (see its PROVENANCE.md).
+TEST(SystemSource, DecodesTheRecordedVm) {
+  const FileTree tree(testing::FixturePath("hosts/vm-2core"));
+  SystemSource source(tree, MakeFilesystemUsageReader(tree));
+  v1::Report report;
+  source.Collect(CollectContext{}, report);
+
+  EXPECT_EQ(report.source_errors_size(), 0) << report.source_errors(0).message();
+  EXPECT_DOUBLE_EQ(report.uptime_seconds(), 350.43);
+  EXPECT_DOUBLE_EQ(report.system().load1(), 0.19);
+  EXPECT_DOUBLE_EQ(report.system().load5(), 0.18);
+  EXPECT_DOUBLE_EQ(report.system().load15(), 0.09);
+  EXPECT_EQ(report.system().memory_total_bytes(), 24684096ull * 1024);
+  EXPECT_EQ(report.system().memory_available_bytes(), 24378852ull * 1024);
+  EXPECT_EQ(report.system().swap_total_bytes(), 0u);
+  ASSERT_EQ(report.system().filesystems_size(), 1);
+  const v1::Filesystem& root = report.system().filesystems(0);
+  EXPECT_EQ(root.mountpoint(), "/");
+  EXPECT_EQ(root.device(), "/dev/vda");
+  EXPECT_EQ(root.fstype(), "ext4");
+  // statvfs.tsv: 66053021 and 20922579 blocks of 4096 bytes (df -B1 /: 270553174016 in all).
+  EXPECT_EQ(root.size_bytes(), 270553174016ull);
+  EXPECT_EQ(root.avail_bytes(), 20922579ull * 4096);
+  EXPECT_EQ(root.free_bytes(), 61891303ull * 4096);
+  EXPECT_EQ(root.files(), 16777216u);
+  EXPECT_EQ(root.files_free(), 16366554u);
+}
+
+TEST(SystemSource, ReadsTheBootId) {
+  const FileTree tree(testing::FixturePath("hosts/vm-2core"));
+  const Result<std::string> id = ReadBootId(tree);
+  ASSERT_TRUE(id) << id.error().message;
+  EXPECT_EQ(*id, "6ef63991-7ee5-4c0b-81a3-e6c91f946998");
+}
+
+TEST(SystemSource, AMissingFileBecomesASourceErrorAndTheRestIsRead) {
+  testing::TempDir dir;
+  dir.Write("proc/uptime", "12.5 3.0\n");
+  dir.Write("proc/loadavg", "1.00 0.50 0.25 1/1 1\n");
+  dir.Write("proc/self/mounts", "");
+  dir.Write("statvfs.tsv", "");
+  const FileTree tree(dir.path());
+  SystemSource source(tree, MakeFilesystemUsageReader(tree));
+  v1::Report report;
+  source.Collect(CollectContext{}, report);
+
+  ASSERT_EQ(report.source_errors_size(), 1);
+  EXPECT_EQ(report.source_errors(0).source(), "system");
+  EXPECT_EQ(report.source_errors(0).code(), v1::SourceError::NOT_FOUND);
+  EXPECT_NE(report.source_errors(0).message().find("proc/meminfo"), std::string::npos);
+  EXPECT_DOUBLE_EQ(report.uptime_seconds(), 12.5);
+  EXPECT_DOUBLE_EQ(report.system().load1(), 1.0);
+}
+
+}  // namespace
+}  // namespace vigie::agent
