@@ -48,15 +48,14 @@ void ChildProcess::Drain(std::chrono::milliseconds timeout) {
   if (n > 0) stderr_.append(buffer, static_cast<size_t>(n));
 }
 
-std::optional<std::string> ChildProcess::WaitForLine(const std::regex& pattern, std::chrono::milliseconds timeout) {
+std::optional<std::string> ChildProcess::WaitForLine(std::string_view needle, std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (true) {
     size_t end;
     while ((end = stderr_.find('\n', scanned_)) != std::string::npos) {
       const std::string line = stderr_.substr(scanned_, end - scanned_);
       scanned_ = end + 1;
-      std::smatch match;
-      if (std::regex_search(line, match, pattern)) return match.size() > 1 ? match[1].str() : match[0].str();
+      if (const size_t at = line.find(needle); at != std::string::npos) return line.substr(at + needle.size());
     }
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return std::nullopt;
