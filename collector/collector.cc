@@ -25,11 +25,41 @@ Result<void> Collector::Open() {
   Result<std::vector<NodeRecord>> nodes = store_->LoadNodes();
   if (!nodes) return tl::unexpected(nodes.error());
   for (NodeRecord& node : *nodes) {
-    state_.Update(node.node_id, node.last_seen_ms, std::make_shared<const v1::Report>(std::move(node.last_report)));
+    state_.Update(node.node_id, node.last_seen_ms, std::make_shared<const v1::Report>(std::move(node.last_report)),
+                  node.facts);
   }
-  ingest_ = std::make_unique<Ingest>(config_, *store_, state_);
+  committer_ = std::make_unique<GroupCommitter>(*store_);
+  ingest_ = std::make_unique<Ingest>(config_, *committer_, state_);
   known_nodes_ = nodes->size();
+  housekeeping_ = std::jthread([this](std::stop_token stop) {
+    std::mutex mutex;
+    std::condition_variable_any wake;
+    std::unique_lock lock(mutex);
+    while (!stop.stop_requested()) {
+      wake.wait_for(lock, stop, std::chrono::minutes(1), [] { return false; });
+      if (!stop.stop_requested()) Housekeep(NowUnixMs());
+    }
+  });
   return {};
+}
+
+int64_t Collector::Housekeep(int64_t now_ms) {
+  constexpr int kStep = 1000;
+  const int64_t before_ms = now_ms - config_.history.count();
+  int64_t pruned = 0;
+  while (true) {
+    const Result<int64_t> step = store_->PruneReports(before_ms, kStep);
+    if (!step) {
+      LogError("cannot prune old reports: {}", step.error().message);
+      break;
+    }
+    pruned += *step;
+    if (*step < kStep) break;
+    // Let waiting pushes take the store between steps.
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (pruned > 0) LogInfo("pruned {} report(s) received before the {}-day history", pruned, config_.history.count() / 86'400'000);
+  return pruned;
 }
 
 Result<void> Collector::Start() {
@@ -38,6 +68,7 @@ Result<void> Collector::Start() {
   options.host = config_.listen_host;
   options.port = config_.listen_port;
   options.max_body_bytes = config_.max_body_bytes;
+  options.threads = config_.http_threads;
   server_ = std::make_unique<HttpServer>(options, [this](const HttpRequest& request) { return Handle(request); });
   if (Result<void> started = server_->Start(); !started) return started;
   LogInfo("listening on http://{}:{} ({} node(s) configured, {} known, store {})",
@@ -54,7 +85,7 @@ HttpResponse Collector::Handle(const HttpRequest& request) {
   if (request.path == "/metrics") {
     if (request.method != "GET") return TextResponse(HttpStatus::kMethodNotAllowed, "use GET");
     return HttpResponse{HttpStatus::kOk, "text/plain; version=0.0.4; charset=utf-8",
-                        RenderMetrics(config_, state_.Snapshot(), ingest_->counters(), NowUnixMs())};
+                        RenderMetrics(config_, state_.Snapshot(), ingest_->counters(), committer_->stats(), NowUnixMs()), {}};
   }
   if (request.path == "/healthz") return TextResponse(HttpStatus::kOk, "ok");
   return TextResponse(HttpStatus::kNotFound, fmt::format("no such endpoint: {}", request.path));

@@ -2,10 +2,14 @@
 // main.cc only parses options and waits for a signal.
 #pragma once
 
+#include <condition_variable>
 #include <memory>
+#include <mutex>
+#include <thread>
 
 #include "collector/collector_config.h"
 #include "collector/fleet_state.h"
+#include "collector/group_committer.h"
 #include "collector/http_server.h"
 #include "collector/ingest.h"
 #include "collector/store.h"
@@ -28,13 +32,21 @@ class Collector {
 
   Store& store() { return *store_; }
 
+  // One round of housekeeping, as the background thread runs it every
+  // minute: prunes reports older than the configured history, a thousand at
+  // a time so that ingest never waits long. Returns how many were pruned.
+  int64_t Housekeep(int64_t now_ms);
+
  private:
   CollectorConfig config_;
   std::unique_ptr<Store> store_;
+  std::unique_ptr<GroupCommitter> committer_;
   FleetState state_;
   std::unique_ptr<Ingest> ingest_;
   std::unique_ptr<HttpServer> server_;
   size_t known_nodes_ = 0;
+  // Declared last: stops first, before what it uses.
+  std::jthread housekeeping_;
 };
 
 int64_t NowUnixMs();

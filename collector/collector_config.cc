@@ -41,8 +41,18 @@ CollectorConfig LoadCollectorConfig(const std::filesystem::path& path) {
   config.database = root.Path("database", config.database);
   config.offline_after =
       root.Duration("offline_after", config.offline_after, milliseconds(1000), milliseconds(7 * 86'400'000LL));
-  config.max_body_bytes = static_cast<size_t>(
-      root.Integer("max_body_bytes", static_cast<int64_t>(config.max_body_bytes), 1024, 256 << 20));
+  if (const std::optional<ConfigTable> ingest = root.Table("ingest")) {
+    config.max_body_bytes = static_cast<size_t>(
+        ingest->Integer("max_body_bytes", static_cast<int64_t>(config.max_body_bytes), 1024, 256 << 20));
+    config.max_pushes_per_minute =
+        ingest->Number("max_pushes_per_minute", config.max_pushes_per_minute, 1, 1'000'000);
+    config.http_threads = static_cast<unsigned>(ingest->Integer("http_threads", config.http_threads, 1, 256));
+    config.history = ingest->Duration("history", config.history, milliseconds(3'600'000),
+                                      milliseconds(3660LL * 86'400'000));
+    config.max_clock_skew =
+        ingest->Duration("max_clock_skew", config.max_clock_skew, milliseconds(1000), milliseconds(86'400'000));
+    ingest->RejectUnknownKeys();
+  }
 
   for (const ConfigTable& table : root.Tables("node")) {
     NodeEntry node;

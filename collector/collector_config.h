@@ -4,6 +4,12 @@
 //   listen = "127.0.0.1:9470"        # host:port; "[::]:9470" for IPv6; port 0 picks one
 //   database = "/var/lib/vigie/collector.db"
 //   offline_after = "5m"             # a node is down after this long without a report
+//   [ingest]
+//   max_body_bytes = 1048576         # larger pushes get 413
+//   max_pushes_per_minute = 60       # per node; more get 429 with Retry-After
+//   http_threads = 4
+//   history = "30d"                  # reports older than this are pruned, a little at a time
+//   max_clock_skew = "5m"            # a node whose clock is further off is flagged
 //   [[node]]
 //   id = "rennes-1"
 //   site = "rennes"                  # the home that hosts it
@@ -32,7 +38,12 @@ struct CollectorConfig {
   uint16_t listen_port = 9470;
   std::filesystem::path database = "/var/lib/vigie/collector.db";
   std::chrono::milliseconds offline_after{300'000};
+  // [ingest]
   size_t max_body_bytes = 1 << 20;
+  double max_pushes_per_minute = 60;
+  unsigned http_threads = 4;
+  std::chrono::milliseconds history{30LL * 86'400'000};
+  std::chrono::milliseconds max_clock_skew{300'000};
   std::map<std::string, NodeEntry> nodes;  // by id
 };
 

@@ -2,12 +2,14 @@
 
 namespace vigie::collector {
 
-void FleetState::Update(const std::string& node_id, int64_t seen_ms, std::shared_ptr<const v1::Report> newest) {
+void FleetState::Update(const std::string& node_id, int64_t seen_ms, std::shared_ptr<const v1::Report> newest,
+                        const NodeFacts& facts) {
   std::lock_guard lock(mutex_);
   auto [it, inserted] = nodes_.try_emplace(node_id);
   NodeState& state = it->second;
   if (inserted) state.node_id = node_id;
   state.last_seen_ms = std::max(state.last_seen_ms, seen_ms);
+  state.facts = facts;
   if (newest != nullptr &&
       (state.last_report == nullptr || newest->timestamp_unix_ms() >= state.last_report->timestamp_unix_ms())) {
     state.last_report = std::move(newest);

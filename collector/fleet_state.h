@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "collector/store.h"
 #include "vigie.pb.h"
 
 namespace vigie::collector {
@@ -18,13 +19,15 @@ struct NodeState {
   std::string node_id;
   int64_t last_seen_ms = 0;
   std::shared_ptr<const v1::Report> last_report;  // never null
+  NodeFacts facts;
 };
 
 class FleetState {
  public:
   // Records that `node_id` was heard at `seen_ms`; `newest` (may be null, for
   // an all-duplicate push) replaces the last report if it is not older.
-  void Update(const std::string& node_id, int64_t seen_ms, std::shared_ptr<const v1::Report> newest);
+  void Update(const std::string& node_id, int64_t seen_ms, std::shared_ptr<const v1::Report> newest,
+              const NodeFacts& facts);
 
   // Every node heard from, ordered by id.
   std::vector<NodeState> Snapshot() const;

@@ -25,6 +25,7 @@ MHD_Result Send(MHD_Connection* connection, const HttpResponse& response) {
       response.body.size(), const_cast<char*>(response.body.data()), MHD_RESPMEM_MUST_COPY);
   if (mhd_response == nullptr) return MHD_NO;
   MHD_add_response_header(mhd_response, MHD_HTTP_HEADER_CONTENT_TYPE, response.content_type.c_str());
+  for (const auto& [name, value] : response.headers) MHD_add_response_header(mhd_response, name.c_str(), value.c_str());
   const MHD_Result result = MHD_queue_response(connection, static_cast<unsigned>(response.status), mhd_response);
   MHD_destroy_response(mhd_response);
   return result;

@@ -2,6 +2,8 @@
 #pragma once
 
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace vigie::collector {
 
@@ -14,6 +16,7 @@ enum class HttpStatus : unsigned {
   kMethodNotAllowed = 405,
   kPayloadTooLarge = 413,
   kUnsupportedMediaType = 415,
+  kTooManyRequests = 429,
   kInternalServerError = 500,
   kServiceUnavailable = 503,
 };
@@ -22,10 +25,12 @@ struct HttpResponse {
   HttpStatus status = HttpStatus::kOk;
   std::string content_type = "text/plain; charset=utf-8";
   std::string body;
+  // Further headers, e.g. {"Retry-After", "10"}.
+  std::vector<std::pair<std::string, std::string>> headers = {};
 };
 
 inline HttpResponse TextResponse(HttpStatus status, std::string text) {
-  return HttpResponse{status, "text/plain; charset=utf-8", std::move(text) + "\n"};
+  return HttpResponse{status, "text/plain; charset=utf-8", std::move(text) + "\n", {}};
 }
 
 }  // namespace vigie::collector

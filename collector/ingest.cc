@@ -25,8 +25,8 @@ std::string SchemaViolation(const v1::Batch& batch) {
 
 }  // namespace
 
-Ingest::Ingest(const CollectorConfig& config, Store& store, FleetState& state)
-    : config_(config), store_(store), state_(state) {
+Ingest::Ingest(const CollectorConfig& config, GroupCommitter& committer, FleetState& state)
+    : config_(config), committer_(committer), state_(state), rate_limiter_(config.max_pushes_per_minute) {
   for (const auto& [id, node] : config_.nodes) node_by_token_hash_.emplace(node.token_sha256, id);
 }
 
@@ -63,7 +63,17 @@ HttpResponse Ingest::HandlePush(std::string_view authorization, std::string_view
     return TextResponse(HttpStatus::kUnauthorized, "unknown token");
   }
 
-  const Result<StoredBatch> stored = store_.StoreBatch(claimed, batch, now_ms);
+  int retry_after_seconds = 0;
+  if (!rate_limiter_.Allow(claimed, now_ms, &retry_after_seconds)) {
+    ++counters_.pushes_rate_limited;
+    HttpResponse response = TextResponse(
+        HttpStatus::kTooManyRequests,
+        fmt::format("more than {} pushes a minute from {}; retry later", config_.max_pushes_per_minute, claimed));
+    response.headers.emplace_back("Retry-After", std::to_string(retry_after_seconds));
+    return response;
+  }
+
+  const Result<StoredBatch> stored = committer_.Commit(claimed, batch, now_ms);
   if (!stored) {
     ++counters_.pushes_store_error;
     LogError("cannot store a batch of node {}: {}", claimed, stored.error().message);
@@ -83,13 +93,13 @@ HttpResponse Ingest::HandlePush(std::string_view authorization, std::string_view
     }
     newest = std::make_shared<v1::Report>(*candidate);
   }
-  state_.Update(claimed, now_ms, std::move(newest));
+  state_.Update(claimed, now_ms, std::move(newest), stored->facts);
 
   v1::PushAck ack;
   ack.set_stored(stored->stored);
   ack.set_duplicates(stored->duplicates);
   ack.set_received_unix_ms(now_ms);
-  return HttpResponse{HttpStatus::kOk, "application/x-protobuf", ack.SerializeAsString()};
+  return HttpResponse{HttpStatus::kOk, "application/x-protobuf", ack.SerializeAsString(), {}};
 }
 
 }  // namespace vigie::collector

@@ -5,6 +5,7 @@
 //   403  a valid token used for another node's reports
 //   400  a body that does not parse or breaks the schema's rules (the reason
 //        is in the answer); nothing is stored
+//   429  the node pushes more often than max_pushes_per_minute (Retry-After)
 //   503  the store cannot write now (disk full, locked): the agent keeps the
 //        batch and retries
 //   200  a serialized v1::PushAck
@@ -20,8 +21,9 @@
 
 #include "collector/collector_config.h"
 #include "collector/fleet_state.h"
+#include "collector/group_committer.h"
 #include "collector/http_types.h"
-#include "collector/store.h"
+#include "collector/rate_limiter.h"
 
 namespace vigie::collector {
 
@@ -31,6 +33,7 @@ struct IngestCounters {
   std::atomic<uint64_t> pushes_unauthorized{0};
   std::atomic<uint64_t> pushes_forbidden{0};
   std::atomic<uint64_t> pushes_bad_request{0};
+  std::atomic<uint64_t> pushes_rate_limited{0};
   std::atomic<uint64_t> pushes_store_error{0};
   std::atomic<uint64_t> reports_stored{0};
   std::atomic<uint64_t> reports_duplicate{0};
@@ -39,7 +42,7 @@ struct IngestCounters {
 
 class Ingest {
  public:
-  Ingest(const CollectorConfig& config, Store& store, FleetState& state);
+  Ingest(const CollectorConfig& config, GroupCommitter& committer, FleetState& state);
 
   HttpResponse HandlePush(std::string_view authorization, std::string_view body, int64_t now_ms);
 
@@ -47,8 +50,9 @@ class Ingest {
 
  private:
   const CollectorConfig& config_;
-  Store& store_;
+  GroupCommitter& committer_;
   FleetState& state_;
+  RateLimiter rate_limiter_;
   // token SHA-256 -> node id, to name the owner of a token used for another node.
   std::unordered_map<std::string, std::string> node_by_token_hash_;
   IngestCounters counters_;

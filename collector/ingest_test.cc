@@ -16,7 +16,8 @@ class IngestTest : public ::testing::Test {
     auto store = Store::Open(dir_.path() / "c.db");
     ASSERT_TRUE(store) << store.error().message;
     store_ = std::move(*store);
-    ingest_ = std::make_unique<Ingest>(config_, *store_, state_);
+    committer_ = std::make_unique<GroupCommitter>(*store_);
+    ingest_ = std::make_unique<Ingest>(config_, *committer_, state_);
   }
 
   static std::string BatchOf(const std::string& node, std::vector<uint64_t> seqs) {
@@ -37,6 +38,7 @@ class IngestTest : public ::testing::Test {
   testing::TempDir dir_;
   CollectorConfig config_;
   std::unique_ptr<Store> store_;
+  std::unique_ptr<GroupCommitter> committer_;
   FleetState state_;
   std::unique_ptr<Ingest> ingest_;
 };
@@ -103,9 +105,55 @@ TEST_F(IngestTest, GarbageAndSchemaViolationsAre400WithTheReason) {
   EXPECT_EQ(Stored("rennes-1"), 0);
 }
 
+TEST_F(IngestTest, AFloodFromOneNodeGets429WithRetryAfterAndOthersAreUnaffected) {
+  config_.max_pushes_per_minute = 3;
+  ingest_ = std::make_unique<Ingest>(config_, *committer_, state_);
+  for (uint64_t seq = 1; seq <= 3; ++seq) {
+    ASSERT_EQ(ingest_->HandlePush("Bearer token-1", BatchOf("rennes-1", {seq}), 0).status, HttpStatus::kOk);
+  }
+  const HttpResponse limited = ingest_->HandlePush("Bearer token-1", BatchOf("rennes-1", {4}), 0);
+  EXPECT_EQ(limited.status, HttpStatus::kTooManyRequests);
+  ASSERT_EQ(limited.headers.size(), 1u);
+  EXPECT_EQ(limited.headers[0], (std::pair<std::string, std::string>{"Retry-After", "20"}));
+  EXPECT_EQ(ingest_->HandlePush("Bearer token-2", BatchOf("lyon-1", {1}), 0).status, HttpStatus::kOk);
+  EXPECT_EQ(Stored("rennes-1"), 3);
+}
+
+TEST_F(IngestTest, RebootsAndTheLastShutdownAreTracked) {
+  v1::Batch batch;
+  batch.ParseFromString(BatchOf("rennes-1", {1}));
+  ASSERT_EQ(ingest_->HandlePush("Bearer token-1", batch.SerializeAsString(), 1000).status, HttpStatus::kOk);
+  // The machine lost power: a new boot id, and the agent found no clean-shutdown marker.
+  v1::Report& report = *batch.mutable_reports(0);
+  report.set_boot_id("0f6e1d3c-1d2b-4b7e-9a51-6c2f0d7b8e11");
+  report.set_timestamp_unix_ms(report.timestamp_unix_ms() + 600'000);
+  v1::Event* started = report.add_events();
+  started->set_kind(v1::Event::AGENT_STARTED);
+  started->set_previous_shutdown_clean(false);
+  ASSERT_EQ(ingest_->HandlePush("Bearer token-1", batch.SerializeAsString(), 601'000).status, HttpStatus::kOk);
+  const std::vector<NodeState> nodes = state_.Snapshot();
+  ASSERT_EQ(nodes.size(), 1u);
+  EXPECT_EQ(nodes[0].facts.boots, 1u);
+  EXPECT_FALSE(nodes[0].facts.last_shutdown_clean);
+  // The report's clock (1'700'000'601'000) against the receive time (601'000).
+  EXPECT_EQ(nodes[0].facts.clock_skew_ms, 1'700'000'000'000);
+}
+
+TEST_F(IngestTest, OldReportsArePrunedAndRecentOnesKept) {
+  ASSERT_EQ(ingest_->HandlePush("Bearer token-1", BatchOf("rennes-1", {1, 2}), 1'000).status, HttpStatus::kOk);
+  ASSERT_EQ(ingest_->HandlePush("Bearer token-1", BatchOf("rennes-1", {3}), 5'000).status, HttpStatus::kOk);
+  auto pruned = store_->PruneReports(2'000, 1);
+  ASSERT_TRUE(pruned);
+  EXPECT_EQ(*pruned, 1);
+  EXPECT_EQ(*store_->PruneReports(2'000, 1000), 1);
+  EXPECT_EQ(*store_->PruneReports(2'000, 1000), 0);
+  EXPECT_EQ(Stored("rennes-1"), 1);
+}
+
 TEST_F(IngestTest, WhatWasAcknowledgedIsThereAfterReopening) {
   ASSERT_EQ(ingest_->HandlePush("Bearer token-1", BatchOf("rennes-1", {7}), 99).status, HttpStatus::kOk);
   ingest_.reset();
+  committer_.reset();
   store_.reset();
   auto reopened = Store::Open(dir_.path() / "c.db");
   ASSERT_TRUE(reopened);

@@ -11,7 +11,7 @@
 namespace vigie::collector {
 
 std::string RenderMetrics(const CollectorConfig& config, const std::vector<NodeState>& nodes,
-                          const IngestCounters& counters, int64_t now_ms) {
+                          const IngestCounters& counters, const GroupCommitter::Stats& commits, int64_t now_ms) {
   Exposition page;
   std::map<std::string, const NodeState*> seen;
   for (const NodeState& node : nodes) seen[node.node_id] = &node;
@@ -30,6 +30,16 @@ std::string RenderMetrics(const CollectorConfig& config, const std::vector<NodeS
   }
   page.Family("vigie_node_last_seen_timestamp_seconds", "gauge", "When the collector last received a push from the node.");
   for (const auto& [id, node] : seen) page.Sample(node_labels(id), static_cast<double>(node->last_seen_ms) / 1000.0);
+
+  page.Family("vigie_node_boots_total", "counter", "Reboots seen: new boot ids after the first one.");
+  for (const auto& [id, node] : seen) page.Sample(node_labels(id), static_cast<double>(node->facts.boots));
+  page.Family("vigie_node_last_shutdown_clean", "gauge",
+              "1 when the agent's newest start followed a clean shutdown, 0 after a crash or power loss.");
+  for (const auto& [id, node] : seen) page.Sample(node_labels(id), node->facts.last_shutdown_clean ? 1 : 0);
+  page.Family("vigie_node_clock_skew_seconds", "gauge", "The node's clock minus the collector's, at its last fresh push.");
+  for (const auto& [id, node] : seen) page.Sample(node_labels(id), static_cast<double>(node->facts.clock_skew_ms) / 1000.0);
+  page.Family("vigie_node_reports_dropped_total", "counter", "Reports the agent dropped unsent because its spool was full.");
+  for (const auto& [id, node] : seen) page.Sample(node_labels(id), static_cast<double>(node->last_report->reports_dropped()));
 
   // One gauge family per reading of the newest report.
   using Getter = std::function<double(const v1::Report&)>;
@@ -90,12 +100,20 @@ std::string RenderMetrics(const CollectorConfig& config, const std::vector<NodeS
   page.Sample(Label("result", "unauthorized"), static_cast<double>(counters.pushes_unauthorized.load()));
   page.Sample(Label("result", "forbidden"), static_cast<double>(counters.pushes_forbidden.load()));
   page.Sample(Label("result", "bad_request"), static_cast<double>(counters.pushes_bad_request.load()));
+  page.Sample(Label("result", "rate_limited"), static_cast<double>(counters.pushes_rate_limited.load()));
   page.Sample(Label("result", "store_error"), static_cast<double>(counters.pushes_store_error.load()));
   page.Family("vigie_collector_reports_total", "counter", "Reports received in accepted pushes, by result.");
   page.Sample(Label("result", "stored"), static_cast<double>(counters.reports_stored.load()));
   page.Sample(Label("result", "duplicate"), static_cast<double>(counters.reports_duplicate.load()));
   page.Family("vigie_collector_received_bytes_total", "counter", "Bytes of push bodies received.");
   page.Sample("", static_cast<double>(counters.bytes_received.load()));
+  page.Family("vigie_collector_commits_total", "counter", "Store transactions; concurrent pushes share one.");
+  page.Sample("", static_cast<double>(commits.commits));
+  page.Family("vigie_collector_committed_pushes_total", "counter", "Pushes carried by those transactions.");
+  page.Sample("", static_cast<double>(commits.batches));
+  page.Family("vigie_collector_commit_seconds_total", "counter",
+              "Time spent committing (divide by vigie_collector_commits_total for the mean latency).");
+  page.Sample("", static_cast<double>(commits.microseconds) / 1e6);
   return page.Take();
 }
 

@@ -10,11 +10,12 @@
 
 #include "collector/collector_config.h"
 #include "collector/fleet_state.h"
+#include "collector/group_committer.h"
 #include "collector/ingest.h"
 
 namespace vigie::collector {
 
 std::string RenderMetrics(const CollectorConfig& config, const std::vector<NodeState>& nodes,
-                          const IngestCounters& counters, int64_t now_ms);
+                          const IngestCounters& counters, const GroupCommitter::Stats& commits, int64_t now_ms);
 
 }  // namespace vigie::collector

@@ -25,11 +25,11 @@ TEST(MetricsPage, NodesCarryNodeAndSiteAndTheirReadings) {
   fs->set_device("/dev/sda2");
   fs->set_fstype("ext4");
   fs->set_avail_bytes(1234);
-  const std::vector<NodeState> nodes = {{"rennes-1", 1'700'000'001'000, report}};
+  const std::vector<NodeState> nodes = {{"rennes-1", 1'700'000'001'000, report, NodeFacts{2, false, -1500}}};
   IngestCounters counters;
   counters.pushes_stored = 3;
 
-  const std::string page = RenderMetrics(config, nodes, counters, 1'700'000'060'000);
+  const std::string page = RenderMetrics(config, nodes, counters, {}, 1'700'000'060'000);
   EXPECT_THAT(page, HasSubstr("# TYPE vigie_node_up gauge\n"
                               "vigie_node_up{node=\"rennes-1\",site=\"rennes\"} 1\n"
                               "vigie_node_up{node=\"rennes-2\",site=\"rennes\"} 0\n"));
@@ -40,6 +40,9 @@ TEST(MetricsPage, NodesCarryNodeAndSiteAndTheirReadings) {
   EXPECT_THAT(page, HasSubstr("vigie_filesystem_avail_bytes{node=\"rennes-1\",site=\"rennes\","
                               "mountpoint=\"/srv/my \\\"data\\\"\",device=\"/dev/sda2\",fstype=\"ext4\"} 1234\n"));
   EXPECT_THAT(page, HasSubstr("vigie_collector_pushes_total{result=\"stored\"} 3\n"));
+  EXPECT_THAT(page, HasSubstr("vigie_node_boots_total{node=\"rennes-1\",site=\"rennes\"} 2\n"));
+  EXPECT_THAT(page, HasSubstr("vigie_node_last_shutdown_clean{node=\"rennes-1\",site=\"rennes\"} 0\n"));
+  EXPECT_THAT(page, HasSubstr("vigie_node_clock_skew_seconds{node=\"rennes-1\",site=\"rennes\"} -1.5\n"));
   // A node never heard from has no last-seen sample.
   EXPECT_THAT(page, Not(HasSubstr("vigie_node_last_seen_timestamp_seconds{node=\"rennes-2\"")));
 }
@@ -48,10 +51,10 @@ TEST(MetricsPage, ANodeSilentForLongerThanOfflineAfterIsDown) {
   CollectorConfig config;
   config.offline_after = std::chrono::minutes(5);
   config.nodes["a"] = NodeEntry{"a", "s", ""};
-  const std::vector<NodeState> nodes = {{"a", 1'000'000, std::make_shared<v1::Report>()}};
+  const std::vector<NodeState> nodes = {{"a", 1'000'000, std::make_shared<v1::Report>(), NodeFacts{}}};
   IngestCounters counters;
-  EXPECT_THAT(RenderMetrics(config, nodes, counters, 1'000'000 + 300'000), HasSubstr("vigie_node_up{node=\"a\",site=\"s\"} 1\n"));
-  EXPECT_THAT(RenderMetrics(config, nodes, counters, 1'000'000 + 300'001), HasSubstr("vigie_node_up{node=\"a\",site=\"s\"} 0\n"));
+  EXPECT_THAT(RenderMetrics(config, nodes, counters, {}, 1'000'000 + 300'000), HasSubstr("vigie_node_up{node=\"a\",site=\"s\"} 1\n"));
+  EXPECT_THAT(RenderMetrics(config, nodes, counters, {}, 1'000'000 + 300'001), HasSubstr("vigie_node_up{node=\"a\",site=\"s\"} 0\n"));
 }
 
 TEST(MetricsPage, LabelValuesAreEscaped) {

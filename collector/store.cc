@@ -5,19 +5,17 @@
 namespace vigie::collector {
 namespace {
 
-struct StatementDeleter {
-  void operator()(sqlite3_stmt* statement) const { sqlite3_finalize(statement); }
-};
-using Statement = std::unique_ptr<sqlite3_stmt, StatementDeleter>;
-
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS nodes (
-  node_id      TEXT PRIMARY KEY,
-  last_seen_ms INTEGER NOT NULL,
-  boot_id      TEXT NOT NULL,
-  last_seq     INTEGER NOT NULL,
-  last_ts_ms   INTEGER NOT NULL,
-  last_report  BLOB NOT NULL
+  node_id             TEXT PRIMARY KEY,
+  last_seen_ms        INTEGER NOT NULL,
+  boot_id             TEXT NOT NULL,
+  last_seq            INTEGER NOT NULL,
+  last_ts_ms          INTEGER NOT NULL,
+  last_report         BLOB NOT NULL,
+  boots               INTEGER NOT NULL DEFAULT 0,
+  last_shutdown_clean INTEGER NOT NULL DEFAULT 1,
+  clock_skew_ms       INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS reports (
   node_id      TEXT NOT NULL,
@@ -28,36 +26,58 @@ CREATE TABLE IF NOT EXISTS reports (
   body         BLOB NOT NULL,
   PRIMARY KEY (node_id, boot_id, seq)
 ) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS reports_by_received ON reports (received_ms);
 )sql";
 
-Error SqliteError(sqlite3* db, std::string_view what) {
-  const int code = sqlite3_errcode(db);
-  const ErrorCode error_code =
-      (code == SQLITE_FULL || code == SQLITE_BUSY || code == SQLITE_LOCKED) ? ErrorCode::kUnavailable : ErrorCode::kIo;
-  return Error{error_code, fmt::format("{}: {}", what, sqlite3_errmsg(db))};
-}
+// What changes in a node's row when a batch is stored.
+struct NodeUpdate {
+  bool exists = false;
+  std::string boot_id;
+  uint64_t last_seq = 0;
+  int64_t last_ts_ms = 0;
+  std::string last_report;
+  int64_t boots = 0;
+  bool last_shutdown_clean = true;
+  int64_t clock_skew_ms = 0;
+};
 
-Result<Statement> Prepare(sqlite3* db, const char* sql) {
-  sqlite3_stmt* statement = nullptr;
-  if (sqlite3_prepare_v2(db, sql, -1, &statement, nullptr) != SQLITE_OK) {
-    return tl::unexpected(SqliteError(db, "prepare"));
+const v1::Event* StartEvent(const v1::Report& report) {
+  for (const v1::Event& event : report.events()) {
+    if (event.kind() == v1::Event::AGENT_STARTED) return &event;
   }
-  return Statement(statement);
+  return nullptr;
 }
 
 }  // namespace
 
 Store::Store(sqlite3* db) : db_(db) {}
 
-Store::~Store() { sqlite3_close_v2(db_); }
+Store::~Store() {
+  insert_report_.reset();
+  select_node_.reset();
+  upsert_node_.reset();
+  sqlite3_close_v2(db_);
+}
+
+Error Store::LastError(std::string_view what) {
+  const int code = sqlite3_extended_errcode(db_) & 0xFF;
+  const ErrorCode error_code =
+      (code == SQLITE_FULL || code == SQLITE_BUSY || code == SQLITE_LOCKED || code == SQLITE_IOERR)
+          ? ErrorCode::kUnavailable
+          : ErrorCode::kIo;
+  return Error{error_code, fmt::format("{}: {}", what, sqlite3_errmsg(db_))};
+}
+
+Result<Store::Statement> Store::Prepare(const char* sql) {
+  sqlite3_stmt* statement = nullptr;
+  if (sqlite3_prepare_v2(db_, sql, -1, &statement, nullptr) != SQLITE_OK) {
+    return tl::unexpected(LastError("prepare"));
+  }
+  return Statement(statement);
+}
 
 Result<void> Store::Exec(const char* sql) {
-  char* message = nullptr;
-  if (sqlite3_exec(db_, sql, nullptr, nullptr, &message) != SQLITE_OK) {
-    Error error{ErrorCode::kIo, fmt::format("{}", message != nullptr ? message : "sqlite3_exec failed")};
-    sqlite3_free(message);
-    return tl::unexpected(error);
-  }
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) != SQLITE_OK) return tl::unexpected(LastError(sql));
   return {};
 }
 
@@ -71,80 +91,133 @@ Result<std::unique_ptr<Store>> Store::Open(const std::filesystem::path& path, Mo
                 fmt::format("cannot open {}: {}", path.string(), sqlite3_errmsg(db)));
   }
   sqlite3_busy_timeout(db, 5000);
-  if (mode == Mode::kReadWrite) {
-    // WAL with synchronous=FULL: every commit is fsynced before it returns.
-    if (auto r = store->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"); !r) return tl::unexpected(r.error());
-    if (auto r = store->Exec(kSchema); !r) return tl::unexpected(r.error());
-  }
+  if (mode == Mode::kReadOnly) return store;
+  // WAL with synchronous=FULL: every commit is fsynced before it returns.
+  if (auto r = store->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"); !r) return tl::unexpected(r.error());
+  if (auto r = store->Exec(kSchema); !r) return tl::unexpected(r.error());
+  auto insert = store->Prepare(
+      "INSERT OR IGNORE INTO reports(node_id, boot_id, seq, received_ms, timestamp_ms, body) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+  auto select = store->Prepare(
+      "SELECT boot_id, last_seq, last_ts_ms, boots, last_shutdown_clean, clock_skew_ms FROM nodes WHERE node_id = ?1");
+  auto upsert = store->Prepare(
+      "INSERT OR REPLACE INTO nodes(node_id, last_seen_ms, boot_id, last_seq, last_ts_ms, last_report, boots, "
+      "last_shutdown_clean, clock_skew_ms) VALUES (?1, ?2, ?3, ?4, ?5, "
+      "COALESCE(?6, (SELECT last_report FROM nodes WHERE node_id = ?1)), ?7, ?8, ?9)");
+  if (!insert) return tl::unexpected(insert.error());
+  if (!select) return tl::unexpected(select.error());
+  if (!upsert) return tl::unexpected(upsert.error());
+  store->insert_report_ = std::move(*insert);
+  store->select_node_ = std::move(*select);
+  store->upsert_node_ = std::move(*upsert);
   return store;
 }
 
-Result<StoredBatch> Store::StoreBatch(const std::string& node_id, const v1::Batch& batch, int64_t received_ms) {
-  std::lock_guard lock(mutex_);
-  if (auto r = Exec("BEGIN IMMEDIATE"); !r) return tl::unexpected(r.error());
-  const auto rollback = [&](Error error) -> Result<StoredBatch> {
-    Exec("ROLLBACK");
-    return tl::unexpected(std::move(error));
-  };
-  Result<Statement> insert = Prepare(
-      db_, "INSERT OR IGNORE INTO reports(node_id, boot_id, seq, received_ms, timestamp_ms, body) "
-           "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
-  if (!insert) return rollback(insert.error());
+Result<StoredBatch> Store::WriteBatch(const BatchWrite& write) {
+  const std::string& node_id = *write.node_id;
+  NodeUpdate node;
+  sqlite3_stmt* s = select_node_.get();
+  sqlite3_reset(s);
+  sqlite3_bind_text(s, 1, node_id.data(), static_cast<int>(node_id.size()), SQLITE_STATIC);
+  if (sqlite3_step(s) == SQLITE_ROW) {
+    node.exists = true;
+    node.boot_id = reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
+    node.last_seq = static_cast<uint64_t>(sqlite3_column_int64(s, 1));
+    node.last_ts_ms = sqlite3_column_int64(s, 2);
+    node.boots = sqlite3_column_int64(s, 3);
+    node.last_shutdown_clean = sqlite3_column_int(s, 4) != 0;
+    node.clock_skew_ms = sqlite3_column_int64(s, 5);
+  }
+  sqlite3_reset(s);
+
   StoredBatch result;
-  const v1::Report* newest = nullptr;
-  std::string newest_body;
-  for (const v1::Report& report : batch.reports()) {
+  bool newer = false;
+  for (const v1::Report& report : write.batch->reports()) {
     const std::string body = report.SerializeAsString();
-    sqlite3_stmt* s = insert->get();
+    s = insert_report_.get();
     sqlite3_reset(s);
     sqlite3_bind_text(s, 1, node_id.data(), static_cast<int>(node_id.size()), SQLITE_STATIC);
     sqlite3_bind_text(s, 2, report.boot_id().data(), static_cast<int>(report.boot_id().size()), SQLITE_STATIC);
     sqlite3_bind_int64(s, 3, static_cast<sqlite3_int64>(report.seq()));
-    sqlite3_bind_int64(s, 4, received_ms);
+    sqlite3_bind_int64(s, 4, write.received_ms);
     sqlite3_bind_int64(s, 5, report.timestamp_unix_ms());
     sqlite3_bind_blob(s, 6, body.data(), static_cast<int>(body.size()), SQLITE_STATIC);
-    if (sqlite3_step(s) != SQLITE_DONE) return rollback(SqliteError(db_, "insert report"));
-    if (sqlite3_changes(db_) == 1) {
-      ++result.stored;
-      if (newest == nullptr || report.timestamp_unix_ms() >= newest->timestamp_unix_ms()) {
-        newest = &report;
-        newest_body = body;
-      }
-    } else {
+    if (sqlite3_step(s) != SQLITE_DONE) return tl::unexpected(LastError("insert report"));
+    if (sqlite3_changes(db_) != 1) {
       ++result.duplicates;
+      continue;
     }
+    ++result.stored;
+    // The node's state follows its reports in their own order; an old report
+    // arriving late (a backlog) does not roll it back.
+    if (node.exists && report.timestamp_unix_ms() < node.last_ts_ms) continue;
+    if (node.exists && report.boot_id() != node.boot_id) ++node.boots;
+    if (const v1::Event* started = StartEvent(report)) node.last_shutdown_clean = started->previous_shutdown_clean();
+    node.exists = true;
+    node.boot_id = report.boot_id();
+    node.last_seq = report.seq();
+    node.last_ts_ms = report.timestamp_unix_ms();
+    node.last_report = body;
+    newer = true;
   }
-  // The node is alive whatever it sent; its last report only moves forward.
-  Result<Statement> upsert = Prepare(
-      db_,
-      "INSERT INTO nodes(node_id, last_seen_ms, boot_id, last_seq, last_ts_ms, last_report) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
-      "ON CONFLICT(node_id) DO UPDATE SET last_seen_ms = excluded.last_seen_ms, "
-      "  boot_id = CASE WHEN excluded.last_ts_ms >= last_ts_ms THEN excluded.boot_id ELSE boot_id END, "
-      "  last_seq = CASE WHEN excluded.last_ts_ms >= last_ts_ms THEN excluded.last_seq ELSE last_seq END, "
-      "  last_report = CASE WHEN excluded.last_ts_ms >= last_ts_ms THEN excluded.last_report ELSE last_report END, "
-      "  last_ts_ms = MAX(last_ts_ms, excluded.last_ts_ms)");
-  if (!upsert) return rollback(upsert.error());
-  if (newest != nullptr) {
-    sqlite3_stmt* s = upsert->get();
-    sqlite3_bind_text(s, 1, node_id.data(), static_cast<int>(node_id.size()), SQLITE_STATIC);
-    sqlite3_bind_int64(s, 2, received_ms);
-    sqlite3_bind_text(s, 3, newest->boot_id().data(), static_cast<int>(newest->boot_id().size()), SQLITE_STATIC);
-    sqlite3_bind_int64(s, 4, static_cast<sqlite3_int64>(newest->seq()));
-    sqlite3_bind_int64(s, 5, newest->timestamp_unix_ms());
-    sqlite3_bind_blob(s, 6, newest_body.data(), static_cast<int>(newest_body.size()), SQLITE_STATIC);
-    if (sqlite3_step(s) != SQLITE_DONE) return rollback(SqliteError(db_, "update node"));
+  if (write.batch->reports_size() == 1 && result.stored == 1) {
+    node.clock_skew_ms = write.batch->reports(0).timestamp_unix_ms() - write.received_ms;
+  }
+  result.facts = NodeFacts{static_cast<uint64_t>(node.boots), node.last_shutdown_clean, node.clock_skew_ms};
+  if (!node.exists) return result;  // nothing new from a node never stored: nothing to update
+
+  s = upsert_node_.get();
+  sqlite3_reset(s);
+  sqlite3_bind_text(s, 1, node_id.data(), static_cast<int>(node_id.size()), SQLITE_STATIC);
+  sqlite3_bind_int64(s, 2, write.received_ms);
+  sqlite3_bind_text(s, 3, node.boot_id.data(), static_cast<int>(node.boot_id.size()), SQLITE_STATIC);
+  sqlite3_bind_int64(s, 4, static_cast<sqlite3_int64>(node.last_seq));
+  sqlite3_bind_int64(s, 5, node.last_ts_ms);
+  if (newer) {
+    sqlite3_bind_blob(s, 6, node.last_report.data(), static_cast<int>(node.last_report.size()), SQLITE_STATIC);
+  } else {
+    sqlite3_bind_null(s, 6);
+  }
+  sqlite3_bind_int64(s, 7, node.boots);
+  sqlite3_bind_int(s, 8, node.last_shutdown_clean ? 1 : 0);
+  sqlite3_bind_int64(s, 9, node.clock_skew_ms);
+  if (sqlite3_step(s) != SQLITE_DONE) return tl::unexpected(LastError("update node"));
+  return result;
+}
+
+Result<std::vector<StoredBatch>> Store::StoreBatches(std::span<const BatchWrite> writes) {
+  std::lock_guard lock(mutex_);
+  if (auto r = Exec("BEGIN IMMEDIATE"); !r) return tl::unexpected(r.error());
+  std::vector<StoredBatch> results;
+  results.reserve(writes.size());
+  for (const BatchWrite& write : writes) {
+    Result<StoredBatch> stored = WriteBatch(write);
+    if (!stored) {
+      Exec("ROLLBACK");
+      return tl::unexpected(stored.error());
+    }
+    results.push_back(*stored);
   }
   if (sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
-    return rollback(SqliteError(db_, "commit"));
+    Error error = LastError("commit");
+    Exec("ROLLBACK");
+    return tl::unexpected(error);
   }
-  return result;
+  return results;
+}
+
+Result<StoredBatch> Store::StoreBatch(const std::string& node_id, const v1::Batch& batch, int64_t received_ms) {
+  const BatchWrite write{&node_id, &batch, received_ms};
+  Result<std::vector<StoredBatch>> stored = StoreBatches(std::span<const BatchWrite>(&write, 1));
+  if (!stored) return tl::unexpected(stored.error());
+  return stored->front();
 }
 
 Result<std::vector<NodeRecord>> Store::LoadNodes() {
   std::lock_guard lock(mutex_);
-  Result<Statement> select =
-      Prepare(db_, "SELECT node_id, last_seen_ms, boot_id, last_seq, last_report FROM nodes ORDER BY node_id");
+  Result<Statement> select = Prepare(
+      "SELECT node_id, last_seen_ms, boot_id, last_seq, last_report, boots, last_shutdown_clean, clock_skew_ms "
+      "FROM nodes ORDER BY node_id");
   if (!select) return tl::unexpected(select.error());
   std::vector<NodeRecord> nodes;
   sqlite3_stmt* s = select->get();
@@ -155,28 +228,29 @@ Result<std::vector<NodeRecord>> Store::LoadNodes() {
     node.last_seen_ms = sqlite3_column_int64(s, 1);
     node.boot_id = reinterpret_cast<const char*>(sqlite3_column_text(s, 2));
     node.last_seq = static_cast<uint64_t>(sqlite3_column_int64(s, 3));
-    const void* blob = sqlite3_column_blob(s, 4);
-    node.last_report.ParseFromArray(blob, sqlite3_column_bytes(s, 4));
+    node.last_report.ParseFromArray(sqlite3_column_blob(s, 4), sqlite3_column_bytes(s, 4));
+    node.facts.boots = static_cast<uint64_t>(sqlite3_column_int64(s, 5));
+    node.facts.last_shutdown_clean = sqlite3_column_int(s, 6) != 0;
+    node.facts.clock_skew_ms = sqlite3_column_int64(s, 7);
     nodes.push_back(std::move(node));
   }
-  if (rc != SQLITE_DONE) return tl::unexpected(SqliteError(db_, "select nodes"));
+  if (rc != SQLITE_DONE) return tl::unexpected(LastError("select nodes"));
   return nodes;
 }
 
 Result<int64_t> Store::CountReports(const std::string& node_id) {
   std::lock_guard lock(mutex_);
-  Result<Statement> select = Prepare(db_, "SELECT COUNT(*) FROM reports WHERE node_id = ?1");
+  Result<Statement> select = Prepare("SELECT COUNT(*) FROM reports WHERE node_id = ?1");
   if (!select) return tl::unexpected(select.error());
   sqlite3_bind_text(select->get(), 1, node_id.data(), static_cast<int>(node_id.size()), SQLITE_STATIC);
-  if (sqlite3_step(select->get()) != SQLITE_ROW) return tl::unexpected(SqliteError(db_, "count reports"));
+  if (sqlite3_step(select->get()) != SQLITE_ROW) return tl::unexpected(LastError("count reports"));
   return sqlite3_column_int64(select->get(), 0);
 }
 
 Result<std::vector<Store::StoredReport>> Store::ListReports(const std::string& node_id) {
   std::lock_guard lock(mutex_);
-  Result<Statement> select = Prepare(db_,
-                                     "SELECT boot_id, seq, received_ms, body FROM reports WHERE node_id = ?1 "
-                                     "ORDER BY received_ms, seq");
+  Result<Statement> select = Prepare(
+      "SELECT boot_id, seq, received_ms, body FROM reports WHERE node_id = ?1 ORDER BY received_ms, seq");
   if (!select) return tl::unexpected(select.error());
   sqlite3_stmt* s = select->get();
   sqlite3_bind_text(s, 1, node_id.data(), static_cast<int>(node_id.size()), SQLITE_STATIC);
@@ -190,8 +264,20 @@ Result<std::vector<Store::StoredReport>> Store::ListReports(const std::string& n
     stored.report.ParseFromArray(sqlite3_column_blob(s, 3), sqlite3_column_bytes(s, 3));
     reports.push_back(std::move(stored));
   }
-  if (rc != SQLITE_DONE) return tl::unexpected(SqliteError(db_, "select reports"));
+  if (rc != SQLITE_DONE) return tl::unexpected(LastError("select reports"));
   return reports;
+}
+
+Result<int64_t> Store::PruneReports(int64_t before_ms, int limit) {
+  std::lock_guard lock(mutex_);
+  Result<Statement> prune = Prepare(
+      "DELETE FROM reports WHERE (node_id, boot_id, seq) IN "
+      "(SELECT node_id, boot_id, seq FROM reports WHERE received_ms < ?1 LIMIT ?2)");
+  if (!prune) return tl::unexpected(prune.error());
+  sqlite3_bind_int64(prune->get(), 1, before_ms);
+  sqlite3_bind_int(prune->get(), 2, limit);
+  if (sqlite3_step(prune->get()) != SQLITE_DONE) return tl::unexpected(LastError("prune reports"));
+  return sqlite3_changes(db_);
 }
 
 }  // namespace vigie::collector

@@ -1,11 +1,13 @@
 // The collector's embedded store: SQLite in WAL mode with synchronous=FULL,
 // so that a committed transaction survives kill -9 and a power cut.
 //
-//   nodes(node_id, last_seen_ms, boot_id, last_seq, last_report)
+//   nodes(node_id, last_seen_ms, boot_id, last_seq, last_ts_ms, last_report,
+//         boots, last_shutdown_clean, clock_skew_ms)
 //   reports(node_id, boot_id, seq, received_ms, timestamp_ms, body)
 //
 // Thread-safe: one connection behind a mutex (SQLite has one writer anyway).
-// Errors are Results; nothing throws after Open.
+// Errors are Results; nothing throws. A write that fails (disk full) rolls
+// back whole: nothing is ever half-written.
 #pragma once
 
 #include <sqlite3.h>
@@ -14,6 +16,7 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -22,9 +25,28 @@
 
 namespace vigie::collector {
 
+// What the collector knows of a node beyond its reports.
+struct NodeFacts {
+  // Boot ids seen after the first one: reboots, clean or not.
+  uint64_t boots = 0;
+  // From the newest AGENT_STARTED event: did the run before it end cleanly?
+  bool last_shutdown_clean = true;
+  // Newest report's timestamp minus its receive time, measured on pushes
+  // that carry one fresh report (a backlog says nothing about the clock).
+  int64_t clock_skew_ms = 0;
+};
+
 struct StoredBatch {
   uint32_t stored = 0;
   uint32_t duplicates = 0;
+  NodeFacts facts;  // the node's, after this batch
+};
+
+// One node's batch to store.
+struct BatchWrite {
+  const std::string* node_id;
+  const v1::Batch* batch;
+  int64_t received_ms;
 };
 
 struct NodeRecord {
@@ -33,6 +55,7 @@ struct NodeRecord {
   std::string boot_id;
   uint64_t last_seq = 0;
   v1::Report last_report;
+  NodeFacts facts;
 };
 
 class Store {
@@ -41,15 +64,16 @@ class Store {
   static Result<std::unique_ptr<Store>> Open(const std::filesystem::path& path, Mode mode = Mode::kReadWrite);
   ~Store();
 
-  // Stores every report of `batch` for `node_id` in one transaction; reports
-  // already stored (same node, boot id, seq) are counted as duplicates. When
-  // this returns successfully, the transaction is durably committed.
+  // Stores every batch in one transaction (one fsync for all: the group
+  // commit); per batch, how many reports were new and how many were already
+  // stored (same node, boot id, seq). Returns only once durably committed.
+  Result<std::vector<StoredBatch>> StoreBatches(std::span<const BatchWrite> writes);
   Result<StoredBatch> StoreBatch(const std::string& node_id, const v1::Batch& batch, int64_t received_ms);
 
   // Every node that ever reported, with its newest report.
   Result<std::vector<NodeRecord>> LoadNodes();
 
-  // How many reports are stored for a node (for tests and vigiectl).
+  // How many reports are stored for a node.
   Result<int64_t> CountReports(const std::string& node_id);
 
   struct StoredReport {
@@ -61,12 +85,27 @@ class Store {
   // A node's stored reports in the order they were received (ties by seq).
   Result<std::vector<StoredReport>> ListReports(const std::string& node_id);
 
+  // Deletes at most `limit` reports received before `before_ms`, in one short
+  // transaction; returns how many. Call it again while it returns `limit`.
+  Result<int64_t> PruneReports(int64_t before_ms, int limit);
+
  private:
+  struct StatementDeleter {
+    void operator()(sqlite3_stmt* statement) const { sqlite3_finalize(statement); }
+  };
+  using Statement = std::unique_ptr<sqlite3_stmt, StatementDeleter>;
+
   explicit Store(sqlite3* db);
   Result<void> Exec(const char* sql);
+  Result<Statement> Prepare(const char* sql);
+  Error LastError(std::string_view what);
+  Result<StoredBatch> WriteBatch(const BatchWrite& write);
 
   std::mutex mutex_;
   sqlite3* db_;
+  Statement insert_report_;
+  Statement select_node_;
+  Statement upsert_node_;
 };
 
 }  // namespace vigie::collector
