@@ -1,0 +1,69 @@
+// ATA SMART logs read with SMART READ LOG: the summary SMART error log (log
+// address 01h) and the SMART self-test log (log address 06h). Layouts:
+// ATA/ATAPI-5 (T13/1321D rev 1) tables 39-45, unchanged in ATA8-ACS and
+// ACS-3 (Annex A, "Summary SMART Error log" and "SMART Self-Test log").
+// Pure functions over one 512-byte page each.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "agent/smart/page.h"
+#include "common/result.h"
+
+namespace vigie::agent::smart {
+
+struct AtaErrorLogSummary {
+  // Byte 0: log version (01h).
+  uint8_t version = 0;
+  // Byte 1: error log index, 1-5 for the most recent of the 5 data
+  // structures, 0 when none is in use.
+  uint8_t most_recent_index = 0;
+  // Bytes 452-453: device error count, errors since the device was made
+  // (saturates at 65535 in the drive). smartctl's "ATA Error Count: N".
+  uint16_t error_count = 0;
+};
+
+// Errors (kMalformed): the page does not sum to 0 mod 256, or the index is
+// above 5.
+Result<AtaErrorLogSummary> ParseAtaSummaryErrorLog(Page512 page);
+
+struct AtaSelfTestEntry {
+  // Descriptor byte 0: the self-test subcommand (LBA low of SMART EXECUTE
+  // OFF-LINE IMMEDIATE): 01h short offline, 02h extended, 81h short captive...
+  uint8_t type = 0;
+  // Descriptor byte 1: bits 7:4 status, bits 3:0 percent remaining in tens.
+  uint8_t status_byte = 0;
+  // status_byte >> 4, and smartctl's text for it ("Completed without error",
+  // "Completed: read failure", "Self-test routine in progress", ...).
+  uint8_t status = 0;
+  std::string status_text;
+  // smartctl's Test_Description column ("Short offline", "Extended offline").
+  std::string type_text;
+  // (status_byte & 0x0f) * 10.
+  uint8_t remaining_percent = 0;
+  // Descriptor bytes 2-3: power-on hours when the test completed.
+  uint16_t lifetime_hours = 0;
+  // Descriptor bytes 5-8: LBA of the first failure, when the status is one of
+  // the failures (3h-8h) and the value is not FFFFFFFFh.
+  std::optional<uint32_t> first_failure_lba;
+  // smartctl's verdict: status 3h-8h is a failed test.
+  bool failed = false;
+};
+
+struct AtaSelfTestLog {
+  // Bytes 0-1: revision (0001h).
+  uint16_t revision = 0;
+  // Non-empty descriptors, most recent first (smartctl's "# 1" first), from
+  // the circular buffer of 21 descriptors of 24 bytes at byte 2, whose most
+  // recent one is given by byte 508 (1-based; 0: no test logged).
+  std::vector<AtaSelfTestEntry> entries;
+};
+
+// Errors (kMalformed): the page does not sum to 0 mod 256, or byte 508 is
+// above 21.
+Result<AtaSelfTestLog> ParseAtaSelfTestLog(Page512 page);
+
+}  // namespace vigie::agent::smart
