@@ -1,0 +1,440 @@
+// The only code of the project that issues ioctls.
+//
+// ATA disks: SG_IO (scsi/sg.h, "SCSI Generic (sg) HOWTO") carrying the SCSI
+// command ATA PASS-THROUGH (16) of SAT-3 (T10/BSR INCITS 517, 12.2.2), which
+// libata translates to the ATA command itself and which SAT USB bridges pass
+// on. NVMe: NVME_IOCTL_ADMIN_CMD (linux/nvme_ioctl.h) on the controller node.
+//
+// Nothing here decodes a data page; only the status registers that some
+// commands return (CHECK POWER MODE's count, SMART RETURN STATUS's LBA mid and
+// high) are read back, from the sense data.
+#include <fcntl.h>
+#include <linux/nvme_ioctl.h>
+#include <scsi/sg.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <map>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "agent/smart/device_io.h"
+
+namespace vigie::agent::smart {
+namespace {
+
+// SAT-3 12.2.2.1, table 180: ATA PASS-THROUGH (16) operation code.
+constexpr uint8_t kAtaPassThrough16 = 0x85;
+// SAT-3 table 182, PROTOCOL field (CDB byte 1 bits 4:1).
+constexpr uint8_t kProtocolNonData = 3;
+constexpr uint8_t kProtocolPioDataIn = 4;
+// SAT-3 12.2.2.3, CDB byte 2: OFF_LINE (7:6), CK_COND (5), T_TYPE (4),
+// T_DIR (3), BYT_BLOK (2), T_LENGTH (1:0).
+constexpr uint8_t kCkCond = 1 << 5;
+constexpr uint8_t kTDirFromDevice = 1 << 3;
+constexpr uint8_t kBytBlokBlocks = 1 << 2;
+constexpr uint8_t kTLengthInCount = 0x2;  // transfer length in the COUNT field (table 184)
+
+// ATA commands (ACS-3 table B.2) and SMART feature values (ACS-3 7.48).
+constexpr uint8_t kAtaCheckPowerMode = 0xE5;
+constexpr uint8_t kAtaIdentifyDevice = 0xEC;
+constexpr uint8_t kAtaSmart = 0xB0;
+constexpr uint8_t kSmartReadData = 0xD0;
+constexpr uint8_t kSmartReadThresholds = 0xD1;  // obsolete since ATA-4 but kept by drives
+constexpr uint8_t kSmartReadLog = 0xD5;
+constexpr uint8_t kSmartReturnStatus = 0xDA;
+// Every SMART command carries C24Fh in LBA high:mid (ACS-3 7.48.1).
+constexpr uint8_t kSmartLbaMid = 0x4F;
+constexpr uint8_t kSmartLbaHigh = 0xC2;
+// SMART RETURN STATUS result (ACS-3 7.48.9.4): F4h / 2Ch when a threshold
+// was exceeded.
+constexpr uint8_t kSmartFailedLbaMid = 0xF4;
+constexpr uint8_t kSmartFailedLbaHigh = 0x2C;
+
+// SPC-4 4.5: sense keys and response codes; SAT-3 12.2.2.6 and 12.2.2.7.
+constexpr uint8_t kSenseRecoveredError = 0x1;
+constexpr uint8_t kSenseIllegalRequest = 0x5;
+constexpr uint8_t kSenseAbortedCommand = 0xB;
+constexpr uint8_t kSenseFixedCurrent = 0x70;
+constexpr uint8_t kSenseFixedDeferred = 0x71;
+constexpr uint8_t kSenseDescriptorCurrent = 0x72;
+constexpr uint8_t kSenseDescriptorDeferred = 0x73;
+// SAT-3 12.2.2.7, table 186: ATA Status Return sense data descriptor.
+constexpr uint8_t kAtaStatusReturnDescriptor = 0x09;
+// ATA status register bits (ACS-3 6.2): ERR and DF.
+constexpr uint8_t kAtaStatusErr = 0x01;
+constexpr uint8_t kAtaStatusDf = 0x20;
+// SAM-5 5.3, status codes; sg_io_hdr driver_status (scsi/sg.h).
+constexpr uint8_t kScsiStatusGood = 0x00;
+constexpr uint8_t kScsiStatusCheckCondition = 0x02;
+
+// NVMe Base 2.0, figure 138 (admin opcodes), figure 273 (CNS values) and
+// figure 197 (Get Log Page CDW10: LID bits 7:0, NUMDL bits 31:16).
+constexpr uint8_t kNvmeAdminGetLogPage = 0x02;
+constexpr uint8_t kNvmeAdminIdentify = 0x06;
+constexpr uint32_t kNvmeCnsController = 0x01;
+constexpr uint32_t kNvmeNsidAll = 0xFFFFFFFF;
+
+constexpr unsigned kSgTimeoutMs = 10000;
+
+// The ATA output registers that ATA PASS-THROUGH returns in sense data when
+// CK_COND is set (or on an error).
+struct AtaOutput {
+  uint8_t error = 0;
+  uint8_t count = 0;
+  uint8_t lba_low = 0;
+  uint8_t lba_mid = 0;
+  uint8_t lba_high = 0;
+  uint8_t device = 0;
+  uint8_t status = 0;
+};
+
+struct SgResult {
+  uint8_t sense_key = 0;
+  uint8_t asc = 0;
+  uint8_t ascq = 0;
+  bool has_ata_output = false;
+  AtaOutput ata;
+};
+
+// Reads the ATA registers from descriptor-format sense data (SAT-3 12.2.2.7,
+// table 186: descriptor 09h, byte 3 ERROR, 5 COUNT(7:0), 7 LBA(7:0), 9
+// LBA(15:8), 11 LBA(23:16), 12 DEVICE, 13 STATUS) or fixed-format sense data
+// (SAT-3 12.2.2.6, table 185: INFORMATION bytes 3-6 = ERROR, STATUS, DEVICE,
+// COUNT(7:0); COMMAND-SPECIFIC INFORMATION bytes 9-11 = LBA(7:0), LBA(15:8),
+// LBA(23:16)). Linux before 6.10 always answers descriptor format; later
+// kernels follow the D_SENSE bit, fixed format by default.
+SgResult ParseSense(const uint8_t* sense, size_t length) {
+  SgResult result;
+  if (length < 8) return result;
+  const uint8_t response = sense[0] & 0x7F;
+  if (response == kSenseDescriptorCurrent || response == kSenseDescriptorDeferred) {
+    result.sense_key = sense[1] & 0x0F;
+    result.asc = sense[2];
+    result.ascq = sense[3];
+    // Descriptors follow the 8-byte header; byte 7 is their total length.
+    const size_t end = std::min(length, size_t{8} + sense[7]);
+    size_t at = 8;
+    while (at + 2 <= end) {
+      const uint8_t code = sense[at];
+      const size_t size = size_t{2} + sense[at + 1];
+      if (code == kAtaStatusReturnDescriptor && at + 14 <= end) {
+        const uint8_t* d = sense + at;
+        result.has_ata_output = true;
+        result.ata = AtaOutput{.error = d[3], .count = d[5], .lba_low = d[7], .lba_mid = d[9],
+                               .lba_high = d[11], .device = d[12], .status = d[13]};
+        break;
+      }
+      at += size;
+    }
+  } else if ((response == kSenseFixedCurrent || response == kSenseFixedDeferred) && length >= 14) {
+    result.sense_key = sense[2] & 0x0F;
+    result.asc = sense[12];
+    result.ascq = sense[13];
+    // ASC/ASCQ 00h/1Dh: ATA PASS-THROUGH INFORMATION AVAILABLE (SAT-3 12.2.2.6).
+    if (result.asc == 0x00 && result.ascq == 0x1D) {
+      result.has_ata_output = true;
+      result.ata = AtaOutput{.error = sense[3], .count = sense[6], .lba_low = sense[9], .lba_mid = sense[10],
+                             .lba_high = sense[11], .device = sense[5], .status = sense[4]};
+    }
+  }
+  return result;
+}
+
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+// What an ATA command needs: the registers and whether it reads a block.
+struct AtaCommand {
+  uint8_t command = 0;
+  uint8_t features = 0;
+  uint8_t count = 0;
+  uint8_t lba_low = 0;
+  uint8_t lba_mid = 0;
+  uint8_t lba_high = 0;
+  bool reads_block = false;  // PIO data-in of one 512-byte block, else non-data
+  bool check_condition = false;  // CK_COND: return the registers
+  std::string what;  // for messages, e.g. "SMART READ DATA"
+};
+
+class LinuxDeviceIo : public DeviceIo {
+ public:
+  Result<PowerMode> CheckPowerMode(const DiskRef& disk) override {
+    if (disk.transport == DiskTransport::kNvme) return PowerMode::kUnknown;
+    const Result<AtaOutput> out =
+        RunAta(disk, AtaCommand{.command = kAtaCheckPowerMode, .check_condition = true, .what = "CHECK POWER MODE"},
+               nullptr);
+    if (!out) {
+      // smartd reads a device that does not answer CHECK POWER MODE as being
+      // in SLEEP (smartd.cpp, "is in SLEEP mode"): a sleeping ATA device
+      // only answers a reset. A bridge without pass-through is not asleep.
+      if (out.error().code == ErrorCode::kIo) return PowerMode::kSleep;
+      return tl::unexpected(out.error());
+    }
+    // ACS-3 7.3.4, table 29: the COUNT field after CHECK POWER MODE.
+    switch (out->count) {
+      case 0x00:  // Standby_z
+      case 0x01:  // Standby_y
+      case 0x40:  // NV Cache power mode, spindle spun or spinning down (ACS-2)
+        return PowerMode::kStandby;
+      case 0x80:  // Idle (pre-ACS-2 devices)
+      case 0x81:  // Idle_a
+      case 0x82:  // Idle_b
+      case 0x83:  // Idle_c
+        return PowerMode::kIdle;
+      case 0x41:  // NV Cache power mode, spindle spun or spinning up (ACS-2)
+      case 0xFF:  // Active or Idle
+        return PowerMode::kActive;
+      default:
+        return PowerMode::kUnknown;
+    }
+  }
+
+  Result<Block512> Identify(const DiskRef& disk) override {
+    return ReadBlock(disk, AtaCommand{.command = kAtaIdentifyDevice, .count = 1, .what = "IDENTIFY DEVICE"});
+  }
+
+  Result<SmartStatus> SmartReturnStatus(const DiskRef& disk) override {
+    const Result<AtaOutput> out = RunAta(disk,
+                                         AtaCommand{.command = kAtaSmart,
+                                                    .features = kSmartReturnStatus,
+                                                    .lba_mid = kSmartLbaMid,
+                                                    .lba_high = kSmartLbaHigh,
+                                                    .check_condition = true,
+                                                    .what = "SMART RETURN STATUS"},
+                                         nullptr);
+    if (!out) return tl::unexpected(out.error());
+    if (out->lba_mid == kSmartLbaMid && out->lba_high == kSmartLbaHigh) return SmartStatus::kPassed;
+    if (out->lba_mid == kSmartFailedLbaMid && out->lba_high == kSmartFailedLbaHigh) return SmartStatus::kFailed;
+    return Fail(ErrorCode::kMalformed,
+                fmt::format("{}: SMART RETURN STATUS answered LBA mid/high {:02X}h/{:02X}h, neither 4Fh/C2h nor "
+                            "F4h/2Ch",
+                            disk.node, out->lba_mid, out->lba_high));
+  }
+
+  Result<Block512> ReadSmartData(const DiskRef& disk) override {
+    return ReadBlock(disk, AtaCommand{.command = kAtaSmart,
+                                      .features = kSmartReadData,
+                                      .count = 1,
+                                      .lba_mid = kSmartLbaMid,
+                                      .lba_high = kSmartLbaHigh,
+                                      .what = "SMART READ DATA"});
+  }
+
+  Result<Block512> ReadSmartThresholds(const DiskRef& disk) override {
+    return ReadBlock(disk, AtaCommand{.command = kAtaSmart,
+                                      .features = kSmartReadThresholds,
+                                      .count = 1,
+                                      .lba_mid = kSmartLbaMid,
+                                      .lba_high = kSmartLbaHigh,
+                                      .what = "SMART READ THRESHOLDS"});
+  }
+
+  Result<Block512> ReadSmartLog(const DiskRef& disk, uint8_t log_address) override {
+    // ACS-3 7.48.7: LBA(7:0) is the log address, COUNT the number of pages.
+    return ReadBlock(disk, AtaCommand{.command = kAtaSmart,
+                                      .features = kSmartReadLog,
+                                      .count = 1,
+                                      .lba_low = log_address,
+                                      .lba_mid = kSmartLbaMid,
+                                      .lba_high = kSmartLbaHigh,
+                                      .what = fmt::format("SMART READ LOG {:02X}h", log_address)});
+  }
+
+  Result<Block4096> NvmeIdentifyController(const DiskRef& disk) override {
+    Block4096 block{};
+    nvme_admin_cmd cmd{};
+    cmd.opcode = kNvmeAdminIdentify;
+    cmd.nsid = 0;
+    cmd.addr = reinterpret_cast<uintptr_t>(block.data());
+    cmd.data_len = block.size();
+    cmd.cdw10 = kNvmeCnsController;
+    if (Result<void> done = RunNvme(disk, cmd, "Identify Controller"); !done) return tl::unexpected(done.error());
+    return block;
+  }
+
+  Result<Block512> NvmeGetLogPage(const DiskRef& disk, uint8_t log_id) override {
+    Block512 block{};
+    nvme_admin_cmd cmd{};
+    cmd.opcode = kNvmeAdminGetLogPage;
+    cmd.nsid = kNvmeNsidAll;
+    cmd.addr = reinterpret_cast<uintptr_t>(block.data());
+    cmd.data_len = block.size();
+    // NUMDL is 0's based: 128 dwords -> 127.
+    const uint32_t numd = block.size() / 4 - 1;
+    cmd.cdw10 = log_id | (numd << 16);
+    if (Result<void> done = RunNvme(disk, cmd, fmt::format("Get Log Page {:02X}h", log_id)); !done) {
+      return tl::unexpected(done.error());
+    }
+    return block;
+  }
+
+ private:
+  // The open descriptor of `node`, opening it on first use.
+  Result<int> Open(const std::string& node) {
+    if (auto it = fds_.find(node); it != fds_.end()) return it->second->get();
+    // O_NONBLOCK: opening a device must never wait for media (a removable
+    // bridge without a disk), as smartctl does; O_RDONLY suffices for SG_IO
+    // and for the NVMe admin ioctl.
+    const int fd = ::open(node.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+      const int err = errno;
+      return Fail(ErrorCodeFromErrno(err), fmt::format("{}: open: {}", node, std::strerror(err)));
+    }
+    fds_.emplace(node, std::make_unique<Fd>(fd));
+    return fd;
+  }
+
+  // Forgets a descriptor whose device went away, so the next cycle reopens it.
+  void DropIfGone(const std::string& node, int err) {
+    if (err == ENODEV || err == ENXIO || err == EBADF) fds_.erase(node);
+  }
+
+  Result<Block512> ReadBlock(const DiskRef& disk, const AtaCommand& command) {
+    Block512 block{};
+    AtaCommand with_data = command;
+    with_data.reads_block = true;
+    const Result<AtaOutput> out = RunAta(disk, with_data, block.data());
+    if (!out) return tl::unexpected(out.error());
+    return block;
+  }
+
+  Result<AtaOutput> RunAta(const DiskRef& disk, const AtaCommand& command, std::byte* block) {
+    const Result<int> fd = Open(disk.node);
+    if (!fd) return tl::unexpected(fd.error());
+
+    // SAT-3 12.2.2.1, table 180: the ATA PASS-THROUGH (16) CDB.
+    uint8_t cdb[16] = {};
+    cdb[0] = kAtaPassThrough16;
+    cdb[1] = static_cast<uint8_t>((command.reads_block ? kProtocolPioDataIn : kProtocolNonData) << 1);
+    if (command.reads_block) cdb[2] = kTDirFromDevice | kBytBlokBlocks | kTLengthInCount;
+    if (command.check_condition) cdb[2] |= kCkCond;
+    cdb[4] = command.features;  // FEATURES (7:0)
+    cdb[6] = command.count;     // COUNT (7:0)
+    cdb[8] = command.lba_low;   // LBA (7:0)
+    cdb[10] = command.lba_mid;  // LBA (15:8)
+    cdb[12] = command.lba_high; // LBA (23:16)
+    cdb[14] = command.command;
+
+    uint8_t sense[64] = {};
+    sg_io_hdr_t io{};
+    io.interface_id = 'S';
+    io.cmd_len = sizeof cdb;
+    io.cmdp = cdb;
+    io.mx_sb_len = sizeof sense;
+    io.sbp = sense;
+    io.timeout = kSgTimeoutMs;
+    if (command.reads_block) {
+      io.dxfer_direction = SG_DXFER_FROM_DEV;
+      io.dxferp = block;
+      io.dxfer_len = 512;
+    } else {
+      io.dxfer_direction = SG_DXFER_NONE;
+    }
+
+    if (::ioctl(*fd, SG_IO, &io) < 0) {
+      const int err = errno;
+      DropIfGone(disk.node, err);
+      if (err == EPERM || err == EACCES) {
+        return Fail(ErrorCode::kPermissionDenied,
+                    fmt::format("{}: {}: ATA pass-through needs CAP_SYS_RAWIO ({})", disk.node, command.what,
+                                std::strerror(err)));
+      }
+      if (err == EINVAL || err == ENOTTY || err == EOPNOTSUPP) {
+        return Fail(ErrorCode::kUnavailable,
+                    fmt::format("{}: unsupported: no SCSI generic pass-through ({})", disk.node, std::strerror(err)));
+      }
+      return Fail(ErrorCodeFromErrno(err), fmt::format("{}: {}: SG_IO: {}", disk.node, command.what, std::strerror(err)));
+    }
+
+    const SgResult parsed = ParseSense(sense, io.sb_len_wr);
+    if (io.host_status != 0 || (io.status != kScsiStatusGood && io.status != kScsiStatusCheckCondition)) {
+      return Fail(ErrorCode::kIo, fmt::format("{}: {}: SCSI status {:02X}h, host status {:04X}h", disk.node,
+                                              command.what, io.status, io.host_status));
+    }
+    if (io.status == kScsiStatusCheckCondition) {
+      if (parsed.sense_key == kSenseIllegalRequest) {
+        // ASC 20h (invalid command operation code) or 24h (invalid field in
+        // CDB): the bridge does not translate ATA PASS-THROUGH.
+        return Fail(ErrorCode::kUnavailable,
+                    fmt::format("{}: unsupported: the device rejected ATA PASS-THROUGH ({}; ASC/ASCQ {:02X}h/{:02X}h)",
+                                disk.node, command.what, parsed.asc, parsed.ascq));
+      }
+      if (parsed.has_ata_output && (parsed.ata.status & (kAtaStatusErr | kAtaStatusDf)) != 0) {
+        // The drive itself refused (e.g. SMART disabled: ABORT in the error
+        // register, ACS-3 7.48.1).
+        return Fail(ErrorCode::kUnavailable,
+                    fmt::format("{}: {} aborted by the drive (status {:02X}h, error {:02X}h)", disk.node,
+                                command.what, parsed.ata.status, parsed.ata.error));
+      }
+      if (parsed.sense_key == kSenseAbortedCommand) {
+        return Fail(ErrorCode::kIo, fmt::format("{}: {}: aborted (ASC/ASCQ {:02X}h/{:02X}h)", disk.node,
+                                                command.what, parsed.asc, parsed.ascq));
+      }
+      if (parsed.sense_key != kSenseRecoveredError && parsed.sense_key != 0) {
+        return Fail(ErrorCode::kIo, fmt::format("{}: {}: sense key {:X}h, ASC/ASCQ {:02X}h/{:02X}h", disk.node,
+                                                command.what, parsed.sense_key, parsed.asc, parsed.ascq));
+      }
+    }
+    if (command.check_condition && !parsed.has_ata_output) {
+      // A bridge that ignores CK_COND: the registers are lost.
+      return Fail(ErrorCode::kUnavailable,
+                  fmt::format("{}: unsupported: {} returned no ATA registers (CK_COND ignored)", disk.node,
+                              command.what));
+    }
+    if (command.reads_block && io.resid != 0) {
+      return Fail(ErrorCode::kIo,
+                  fmt::format("{}: {}: short transfer ({} of 512 bytes missing)", disk.node, command.what, io.resid));
+    }
+    return parsed.ata;
+  }
+
+  Result<void> RunNvme(const DiskRef& disk, nvme_admin_cmd& cmd, std::string_view what) {
+    const Result<int> fd = Open(disk.node);
+    if (!fd) return tl::unexpected(fd.error());
+    const int rc = ::ioctl(*fd, NVME_IOCTL_ADMIN_CMD, &cmd);
+    if (rc < 0) {
+      const int err = errno;
+      DropIfGone(disk.node, err);
+      if (err == EPERM || err == EACCES) {
+        return Fail(ErrorCode::kPermissionDenied, fmt::format("{}: NVMe {}: admin commands need CAP_SYS_ADMIN ({})",
+                                                              disk.node, what, std::strerror(err)));
+      }
+      if (err == ENOTTY || err == EINVAL) {
+        return Fail(ErrorCode::kUnavailable,
+                    fmt::format("{}: unsupported: not an NVMe controller node ({})", disk.node, std::strerror(err)));
+      }
+      return Fail(ErrorCodeFromErrno(err), fmt::format("{}: NVMe {}: {}", disk.node, what, std::strerror(err)));
+    }
+    if (rc > 0) {
+      // A positive return is the NVMe status field (NVMe Base 2.0, figure 92:
+      // SCT bits 10:8, SC bits 7:0); 02h/09h: invalid log page, 01h/02h:
+      // invalid field.
+      return Fail(ErrorCode::kUnavailable,
+                  fmt::format("{}: NVMe {}: controller status {:03X}h", disk.node, what, rc & 0x7FF));
+    }
+    return {};
+  }
+
+  std::map<std::string, std::unique_ptr<Fd>> fds_;
+};
+
+}  // namespace
+
+std::unique_ptr<DeviceIo> MakeLinuxDeviceIo() { return std::make_unique<LinuxDeviceIo>(); }
+
+}  // namespace vigie::agent::smart
