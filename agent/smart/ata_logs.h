@@ -26,9 +26,10 @@ struct AtaErrorLogSummary {
   uint16_t error_count = 0;
 };
 
-// Errors (kMalformed): the page does not sum to 0 mod 256, or the index is
-// above 5.
-Result<AtaErrorLogSummary> ParseAtaSummaryErrorLog(Page512 page);
+// Errors (kMalformed): the page does not sum to 0 mod 256 (unless
+// ignore_checksum: smartctl warns and goes on, and some firmware, e.g.
+// Samsung's, writes bad log checksums), or the index is above 5.
+Result<AtaErrorLogSummary> ParseAtaSummaryErrorLog(Page512 page, bool ignore_checksum = false);
 
 struct AtaSelfTestEntry {
   // Descriptor byte 0: the self-test subcommand (LBA low of SMART EXECUTE
@@ -62,8 +63,8 @@ struct AtaSelfTestLog {
   std::vector<AtaSelfTestEntry> entries;
 };
 
-// Errors (kMalformed): the page does not sum to 0 mod 256, or byte 508 is
-// above 21.
-Result<AtaSelfTestLog> ParseAtaSelfTestLog(Page512 page);
+// Errors (kMalformed): the page does not sum to 0 mod 256 (unless
+// ignore_checksum), or byte 508 is above 21.
+Result<AtaSelfTestLog> ParseAtaSelfTestLog(Page512 page, bool ignore_checksum = false);
 
 }  // namespace vigie::agent::smart

@@ -1,7 +1,9 @@
-// ATA SMART READ DATA and SMART READ THRESHOLDS pages (ATA/ATAPI-7 Vol 1
-// 6.54.5 / table 42 layout kept as vendor-specific by ACS-3 7.55.6; smartctl's
-// struct ata_smart_values / ata_smart_thresholds_pvt) -> the attribute table
-// and drive temperature as `smartctl -A` prints them.
+// ATA SMART READ DATA and SMART READ THRESHOLDS pages -> the attribute table
+// and drive temperature as `smartctl -A` prints them. Page layout: ATA8-ACS
+// (T13/1699-D rev 6a) table 62 for SMART READ DATA; the 12-byte attribute
+// entries and the thresholds page follow SFF-8035i rev 2, which ACS-3 (7.55.6)
+// leaves vendor specific and smartmontools (struct ata_smart_values,
+// ata_smart_thresholds_pvt) decodes.
 //
 // Pure functions over the 512-byte pages; no I/O. Cost: one pass over 30
 // entries and one string per attribute.
@@ -69,12 +71,17 @@ struct AtaDecodeOptions {
   const AtaAttributeDefs* defs = nullptr;  // null: DefaultAtaAttributeDefs()
   // IDENTIFY word 217 (1 = SSD, 0 = unknown), for the HDD/SSD-only names.
   uint32_t rotation_rate_rpm = 0;
+  // Decode pages whose checksum is wrong instead of failing (smartctl warns
+  // and goes on; some Samsung firmware gets it wrong). Off by default.
+  bool ignore_checksum = false;
 };
 
 // Decodes SMART READ DATA, taking thresholds from SMART READ THRESHOLDS.
 // Errors (kMalformed, with a message naming the page): a page whose 512
-// bytes do not sum to 0 mod 256 (byte 511 is the checksum), a page that is all
-// zeros, or the same attribute id twice. `thresholds` may be null (a drive
+// bytes do not sum to 0 mod 256 (byte 511 is the checksum) unless
+// options.ignore_checksum, or a data page with no attribute at all (all
+// zeros: a bridge that answered without asking the drive). A repeated id is
+// kept twice, as smartctl prints it. `thresholds` may be null (a drive
 // that rejects READ THRESHOLDS, a retired command since ACS-3): thresholds are
 // then 0 and threshold_found false.
 Result<AtaSmartData> ParseAtaSmartData(Page512 data, const Page512* thresholds,

@@ -1,0 +1,121 @@
+#include "agent/smart/ata_logs.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+namespace vigie::agent::smart {
+namespace {
+
+// Summary SMART error log (T13/1321D table 39): byte 0 version, byte 1 index
+// of the most recent of five 90-byte error log data structures (from byte
+// 2), bytes 452-453 device error count, byte 511 checksum.
+constexpr size_t kErrorCountOffset = 452;
+
+// SMART self-test log (T13/1321D tables 44-45): bytes 0-1 revision, 21
+// descriptors of 24 bytes from byte 2, byte 508 index of the most recent
+// descriptor (1-based), byte 511 checksum. Descriptor: byte 0 test number
+// (the subcommand that started it), byte 1 status, bytes 2-3 life-time
+// power-on hours, byte 4 failure checkpoint, bytes 5-8 LBA of first failure.
+constexpr size_t kDescriptorCount = 21;
+constexpr size_t kDescriptorBytes = 24;
+constexpr size_t kMostRecentIndexByte = 508;
+
+// smartctl's Test_Description column (ataprint.cpp).
+std::string TestTypeText(uint8_t type) {
+  switch (type) {
+    case 0x00: return "Offline";
+    case 0x01: return "Short offline";
+    case 0x02: return "Extended offline";
+    case 0x03: return "Conveyance offline";
+    case 0x04: return "Selective offline";
+    case 0x7f: return "Abort offline test";
+    case 0x81: return "Short captive";
+    case 0x82: return "Extended captive";
+    case 0x83: return "Conveyance captive";
+    case 0x84: return "Selective captive";
+    default:
+      // ACS-3 table 130: 40h-7Eh and 90h-FFh are vendor specific.
+      if ((type >= 0x40 && type <= 0x7e) || type >= 0x90) return fmt::format("Vendor ({:#04x})", type);
+      return fmt::format("Reserved ({:#04x})", type);
+  }
+}
+
+// smartctl's Status column: the self-test execution status values of ACS-3
+// table 131 (SMART READ DATA byte 363, bits 7:4).
+std::string StatusText(uint8_t status) {
+  switch (status) {
+    case 0x0: return "Completed without error";
+    case 0x1: return "Aborted by host";
+    case 0x2: return "Interrupted (host reset)";
+    case 0x3: return "Fatal or unknown error";
+    case 0x4: return "Completed: unknown failure";
+    case 0x5: return "Completed: electrical failure";
+    case 0x6: return "Completed: servo/seek failure";
+    case 0x7: return "Completed: read failure";
+    case 0x8: return "Completed: handling damage??";
+    case 0xf: return "Self-test routine in progress";
+    default: return fmt::format("Unknown status ({:#x})", status);
+  }
+}
+
+Result<void> CheckSum(Page512 page, std::string_view what) {
+  if (ByteSum(page) != 0) {
+    return Fail(ErrorCode::kMalformed,
+                fmt::format("{}: checksum mismatch (bytes sum to {:#04x}, not 0)", what, ByteSum(page)));
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<AtaErrorLogSummary> ParseAtaSummaryErrorLog(Page512 page, bool ignore_checksum) {
+  if (!ignore_checksum) {
+    if (Result<void> sum = CheckSum(page, "SMART summary error log"); !sum) return tl::unexpected(sum.error());
+  }
+  AtaErrorLogSummary log;
+  log.version = std::to_integer<uint8_t>(page[0]);
+  log.most_recent_index = std::to_integer<uint8_t>(page[1]);
+  if (log.most_recent_index > 5) {
+    return Fail(ErrorCode::kMalformed,
+                fmt::format("SMART summary error log: error log index {} is above 5", log.most_recent_index));
+  }
+  log.error_count = static_cast<uint16_t>(LoadLe(page, kErrorCountOffset, 2));
+  return log;
+}
+
+Result<AtaSelfTestLog> ParseAtaSelfTestLog(Page512 page, bool ignore_checksum) {
+  if (!ignore_checksum) {
+    if (Result<void> sum = CheckSum(page, "SMART self-test log"); !sum) return tl::unexpected(sum.error());
+  }
+  AtaSelfTestLog log;
+  log.revision = static_cast<uint16_t>(LoadLe(page, 0, 2));
+  const uint8_t most_recent = std::to_integer<uint8_t>(page[kMostRecentIndexByte]);
+  if (most_recent > kDescriptorCount) {
+    return Fail(ErrorCode::kMalformed,
+                fmt::format("SMART self-test log: descriptor index {} is above {}", most_recent, kDescriptorCount));
+  }
+  if (most_recent == 0) return log;  // no self-test logged
+
+  // Walk the circular buffer backwards from the most recent descriptor, as
+  // smartctl numbers them (#1 = most recent), skipping never-written ones.
+  for (size_t step = 0; step < kDescriptorCount; ++step) {
+    const size_t index = (most_recent - 1 + kDescriptorCount - step) % kDescriptorCount;
+    const std::span<const std::byte> descriptor = page.subspan(2 + index * kDescriptorBytes, kDescriptorBytes);
+    if (std::all_of(descriptor.begin(), descriptor.end(), [](std::byte b) { return b == std::byte{0}; })) continue;
+    AtaSelfTestEntry& entry = log.entries.emplace_back();
+    entry.type = std::to_integer<uint8_t>(descriptor[0]);
+    entry.status_byte = std::to_integer<uint8_t>(descriptor[1]);
+    entry.status = static_cast<uint8_t>(entry.status_byte >> 4);
+    entry.remaining_percent = static_cast<uint8_t>((entry.status_byte & 0x0f) * 10);
+    entry.lifetime_hours = static_cast<uint16_t>(LoadLe(descriptor, 2, 2));
+    entry.type_text = TestTypeText(entry.type);
+    entry.status_text = StatusText(entry.status);
+    entry.failed = entry.status >= 0x3 && entry.status <= 0x8;
+    const uint32_t lba = static_cast<uint32_t>(LoadLe(descriptor, 5, 4));
+    if (entry.failed && lba != 0xffffffff) entry.first_failure_lba = lba;
+  }
+  return log;
+}
+
+}  // namespace vigie::agent::smart
