@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
+#include <cstdlib>
 #include <set>
 
 namespace vigie::agent::smart {
@@ -107,6 +108,11 @@ std::vector<DiscoveredDisk> DiscoverDisks(const FileTree& tree, const DiskDiscov
     disk.ref.name = name;
     disk.removable = tree.ReadText(dir + "/removable").value_or("0") == "1";
     if (disk.removable && !included) continue;
+    if (const Result<std::string> sectors = tree.ReadText(dir + "/size")) {
+      // The size attribute counts 512-byte sectors whatever the logical block
+      // size (Documentation/ABI/stable/sysfs-block, block/genhd.c).
+      disk.size_bytes = std::strtoull(sectors->c_str(), nullptr, 10) * 512;
+    }
     if (nvme) {
       const std::string controller = NvmeControllerOf(tree, name);
       if (!nvme_controllers.insert(controller).second) continue;

@@ -19,6 +19,7 @@
 // readlink per block device. Thread-compatible.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,9 @@ struct DiscoveredDisk {
   // "usb", "nvme", or "scsi" (anything else: SAS HBA, virtio-scsi...).
   std::string bus;
   bool removable = false;
+  // /sys/block/<name>/size (always in 512-byte sectors) times 512; 0 when
+  // unreadable.
+  uint64_t size_bytes = 0;
 };
 
 // The disks under tree.Resolve("/sys/block"), sorted by name.

@@ -21,6 +21,7 @@ TEST(DiskDiscovery, FindsTheSataAndNvmeDisksOfTheRecordedVm) {
   EXPECT_EQ(disks[0].ref.node, "/dev/nvme0");
   EXPECT_EQ(disks[0].ref.transport, DiskTransport::kNvme);
   EXPECT_EQ(disks[0].bus, "nvme");
+  EXPECT_EQ(disks[0].size_bytes, 64u << 20);  // the 64 MiB image
   EXPECT_EQ(disks[1].ref.name, "sda");
   EXPECT_EQ(disks[1].ref.node, "/dev/sda");
   EXPECT_EQ(disks[1].ref.transport, DiskTransport::kAta);

@@ -21,6 +21,7 @@
 
 #include <fmt/format.h>
 
+#include "agent/smart/ata_status.h"
 #include "agent/smart/device_io.h"
 
 namespace vigie::agent::smart {
@@ -49,10 +50,6 @@ constexpr uint8_t kSmartReturnStatus = 0xDA;
 // Every SMART command carries C24Fh in LBA high:mid (ACS-3 7.48.1).
 constexpr uint8_t kSmartLbaMid = 0x4F;
 constexpr uint8_t kSmartLbaHigh = 0xC2;
-// SMART RETURN STATUS result (ACS-3 7.48.9.4): F4h / 2Ch when a threshold
-// was exceeded.
-constexpr uint8_t kSmartFailedLbaMid = 0xF4;
-constexpr uint8_t kSmartFailedLbaHigh = 0x2C;
 
 // SPC-4 4.5: sense keys and response codes; SAT-3 12.2.2.6 and 12.2.2.7.
 constexpr uint8_t kSenseRecoveredError = 0x1;
@@ -185,23 +182,13 @@ class LinuxDeviceIo : public DeviceIo {
       if (out.error().code == ErrorCode::kIo) return PowerMode::kSleep;
       return tl::unexpected(out.error());
     }
-    // ACS-3 7.3.4, table 29: the COUNT field after CHECK POWER MODE.
-    switch (out->count) {
-      case 0x00:  // Standby_z
-      case 0x01:  // Standby_y
-      case 0x40:  // NV Cache power mode, spindle spun or spinning down (ACS-2)
-        return PowerMode::kStandby;
-      case 0x80:  // Idle (pre-ACS-2 devices)
-      case 0x81:  // Idle_a
-      case 0x82:  // Idle_b
-      case 0x83:  // Idle_c
-        return PowerMode::kIdle;
-      case 0x41:  // NV Cache power mode, spindle spun or spinning up (ACS-2)
-      case 0xFF:  // Active or Idle
-        return PowerMode::kActive;
-      default:
-        return PowerMode::kUnknown;
-    }
+    // The COUNT register after CHECK POWER MODE (ACS-3 7.3.5), decoded by
+    // ata_status.h; a value it does not know leaves the mode unknown, and the
+    // disk is read as smartd does with an unknown mode.
+    const Result<AtaPowerMode> decoded = DecodeAtaPowerMode(out->count);
+    if (!decoded) return PowerMode::kUnknown;
+    if (IsSpunDown(*decoded)) return PowerMode::kStandby;
+    return *decoded == AtaPowerMode::kIdle ? PowerMode::kIdle : PowerMode::kActive;
   }
 
   Result<Block512> Identify(const DiskRef& disk) override {
@@ -218,12 +205,12 @@ class LinuxDeviceIo : public DeviceIo {
                                                     .what = "SMART RETURN STATUS"},
                                          nullptr);
     if (!out) return tl::unexpected(out.error());
-    if (out->lba_mid == kSmartLbaMid && out->lba_high == kSmartLbaHigh) return SmartStatus::kPassed;
-    if (out->lba_mid == kSmartFailedLbaMid && out->lba_high == kSmartFailedLbaHigh) return SmartStatus::kFailed;
-    return Fail(ErrorCode::kMalformed,
-                fmt::format("{}: SMART RETURN STATUS answered LBA mid/high {:02X}h/{:02X}h, neither 4Fh/C2h nor "
-                            "F4h/2Ch",
-                            disk.node, out->lba_mid, out->lba_high));
+    const Result<bool> passed = DecodeAtaSmartReturnStatus(out->lba_mid, out->lba_high);
+    if (!passed) {
+      return Fail(ErrorCode::kMalformed,
+                  fmt::format("{}: {}", disk.node, passed.error().message));
+    }
+    return *passed ? SmartStatus::kPassed : SmartStatus::kFailed;
   }
 
   Result<Block512> ReadSmartData(const DiskRef& disk) override {

@@ -239,32 +239,6 @@ Result<Block512> RecordingDeviceIo::NvmeGetLogPage(const DiskRef& disk, uint8_t 
 
 #undef VIGIE_RECORD_BLOCK
 
-Result<size_t> RecordDisks(std::span<const DiskRef> disks, DeviceIo& live, const std::filesystem::path& dir,
-                           std::string_view command) {
-  if (Result<void> written = WriteRecordingProvenance(dir, command); !written) {
-    return tl::unexpected(written.error());
-  }
-  RecordingDeviceIo io(live, dir);
-  size_t full = 0;
-  for (const DiskRef& disk : disks) {
-    const Result<PowerMode> mode = io.CheckPowerMode(disk);
-    if (mode && (*mode == PowerMode::kStandby || *mode == PowerMode::kSleep)) continue;
-    if (disk.transport == DiskTransport::kNvme) {
-      const bool ok = io.NvmeIdentifyController(disk).has_value() & io.NvmeGetLogPage(disk, kNvmeLogHealth).has_value();
-      full += ok ? 1 : 0;
-      continue;
-    }
-    bool ok = io.Identify(disk).has_value();
-    ok &= io.SmartReturnStatus(disk).has_value();
-    ok &= io.ReadSmartData(disk).has_value();
-    ok &= io.ReadSmartThresholds(disk).has_value();
-    ok &= io.ReadSmartLog(disk, kSmartLogSummaryError).has_value();
-    ok &= io.ReadSmartLog(disk, kSmartLogSelfTest).has_value();
-    full += ok ? 1 : 0;
-  }
-  return full;
-}
-
 Result<void> WriteRecordingProvenance(const std::filesystem::path& dir, std::string_view command) {
   std::error_code ec;
   fs::create_directories(dir, ec);

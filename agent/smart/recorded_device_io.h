@@ -25,7 +25,6 @@
 
 #include <filesystem>
 #include <memory>
-#include <span>
 #include <string_view>
 #include <vector>
 
@@ -66,14 +65,6 @@ class RecordingDeviceIo : public DeviceIo {
   std::filesystem::path dir_;
   bool write_failed_ = false;
 };
-
-// For `vigie-agent --record DIR`: issues, once, every command the disk source
-// issues to each disk (CHECK POWER MODE first; a disk in standby or sleep is
-// not woken, only its power_mode is saved), through a RecordingDeviceIo over
-// `live`, and writes PROVENANCE.md naming `command`. Returns how many disks
-// had a full reading; errors of single commands are recorded, not returned.
-Result<size_t> RecordDisks(std::span<const DiskRef> disks, DeviceIo& live, const std::filesystem::path& dir,
-                           std::string_view command);
 
 // Writes <dir>/PROVENANCE.md describing a recording made now on this machine
 // (uname, date, `command`). Overwrites an existing one.

@@ -78,37 +78,5 @@ TEST(RecordedDeviceIo, ListsTheRecordedDisks) {
   EXPECT_EQ(disks[1].transport, DiskTransport::kAta);
 }
 
-// Recording a replay reproduces the recording, byte for byte.
-TEST(RecordedDeviceIo, RecordingAReplayGivesTheSameFiles) {
-  const std::unique_ptr<DeviceIo> replay = MakeRecordedDeviceIo(testing::FixturePath("smart/qemu_ahci"));
-  testing::TempDir out;
-  const DiskRef disks[] = {kSda};
-  const Result<size_t> recorded = RecordDisks(disks, *replay, out.path(), "test");
-  ASSERT_TRUE(recorded) << recorded.error().message;
-  EXPECT_EQ(*recorded, 1u);
-  for (const char* file : {"identify.bin", "smart_data.bin", "smart_thresholds.bin", "log_01.bin", "log_06.bin",
-                           "power_mode", "smart_status"}) {
-    const std::string expected = testing::ReadFixture(std::string("smart/qemu_ahci/sda/") + file);
-    std::ifstream in(out.path() / "sda" / file, std::ios::binary);
-    const std::string got((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    EXPECT_EQ(got, expected) << file;
-  }
-  EXPECT_TRUE(std::filesystem::exists(out.path() / "PROVENANCE.md"));
-}
-
-TEST(RecordedDeviceIo, RecordingSkipsEverythingButThePowerModeOfADiskInStandby) {
-  testing::TempDir dir;
-  dir.Write("sda/power_mode", "standby\n");
-  dir.Write("sda/identify.bin", std::string(512, '\0'));
-  const std::unique_ptr<DeviceIo> replay = MakeRecordedDeviceIo(dir.path());
-  testing::TempDir out;
-  const DiskRef disks[] = {kSda};
-  const Result<size_t> recorded = RecordDisks(disks, *replay, out.path(), "test");
-  ASSERT_TRUE(recorded);
-  EXPECT_EQ(*recorded, 0u);
-  EXPECT_TRUE(std::filesystem::exists(out.path() / "sda/power_mode"));
-  EXPECT_FALSE(std::filesystem::exists(out.path() / "sda/identify.bin"));
-}
-
 }  // namespace
 }  // namespace vigie::agent::smart

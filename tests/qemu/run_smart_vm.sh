@@ -43,6 +43,9 @@ T0=$(date +%s.%N)
 step() { printf '[%6.1fs] %s\n' "$(echo "$(date +%s.%N) - $T0" | bc)" "$*"; }
 
 # ---- 1. host packages, idempotent (a fresh Debian 12 CI machine has none) ----------------------
+if [ "$(id -u)" != 0 ] && ! command -v qemu-system-x86_64 >/dev/null; then
+  echo "$0: QEMU is not installed and only root can install it: skipped" >&2; exit 77
+fi
 need=(qemu-system-x86 busybox-static smartmontools cpio kmod bc python3 util-linux)
 missing=(); for p in "${need[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

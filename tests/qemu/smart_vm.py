@@ -150,9 +150,12 @@ facts["guest_uname"] = uname.strip()
 
 
 def record(name, prefix=""):
-    text, rc = run(f"{prefix}vigie-disk-probe --record /tmp/{name}")
+    """Records with the live DeviceIo; returns the probe's decoded disks."""
+    text, rc = run(f"{prefix}vigie-disk-probe --record /tmp/{name} > /tmp/{name}.json")
     facts[f"probe_{name}"] = {"rc": rc, "stderr": text.strip().splitlines()}
     fetch_dir(f"/tmp/{name}", f"{out}/{name}")
+    decoded, _ = run(f"cat /tmp/{name}.json")
+    return {d["device"]: d for d in json.loads(decoded)["disks"]}
 
 
 def smartctl(dev, name):
@@ -162,7 +165,10 @@ def smartctl(dev, name):
     save(f"smartctl_{name}.json", text)
 
 
-# 1. As root: what the agent reads, then what smartctl reads.
+# 1. As root: what the agent reads, then what smartctl reads. A short
+# self-test first, so that the self-test log has an entry (QEMU completes it
+# at once).
+facts["self_test"], _ = run("smartctl -t short /dev/sda | tail -3")
 record("rec")
 smartctl("/dev/sda", "sda")
 smartctl("/dev/nvme0", "nvme0")
@@ -173,7 +179,8 @@ facts["hwmon"], _ = run("for h in /sys/class/hwmon/hwmon*; do echo $h $(cat $h/n
 # 2. An NVMe critical warning injected by the emulated controller.
 r = qmp("qom-set", path="/machine/peripheral/nvme0", property="smart_critical_warning", value=CW_VALUE)
 facts["qom_set"] = r
-record("rec_cw")
+facts["critical_warning"] = CW_VALUE
+facts["live_cw"] = record("rec_cw")["nvme0n1"]
 smartctl("/dev/nvme0", "nvme0_cw")
 qmp("qom-set", path="/machine/peripheral/nvme0", property="smart_critical_warning", value=0)
 
@@ -201,7 +208,8 @@ provenance = {
     "qemu_ahci": "# qemu_ahci\n\n" + common +
     "Files: `sda/` is what `vigie-disk-probe --record /tmp/rec` (as root in the guest) saved for /dev/sda: the exact "
     "bytes of IDENTIFY DEVICE, SMART READ DATA / THRESHOLDS, SMART READ LOG 01h and 06h, and the CHECK POWER MODE "
-    "and SMART RETURN STATUS answers. `smartctl.json` is `smartctl -x --json /dev/sda` run right after, in the same "
+    "and SMART RETURN STATUS answers, after `smartctl -t short /dev/sda` (so that the self-test log has an entry). "
+    "`smartctl.json` is `smartctl -x --json /dev/sda` run right after, in the same "
     "guest (smartmontools of the host, copied in).\n\nQEMU's ATA SMART is a constant table (hw/ide/core.c): "
     "attributes 1, 3, 4, 5, 9, 12, 190; always PASSED; CHECK POWER MODE always answers FFh (active).\n",
     "qemu_nvme": "# qemu_nvme\n\n" + common +
