@@ -105,8 +105,19 @@ Result<std::vector<v1::Disk>> RecordDisks(const DiskSource::DiskLister& disks, s
                                           DiskSourceOptions options = {});
 
 // The hwmon source's question: is hwmon chip `hwmon` ("hwmon3") a drivetemp
-// sensor of a disk that the disk source last found asleep? Reading such a
-// sensor would send SMART commands to the sleeping disk.
+// sensor of a disk that the disk source last found asleep? If so, the hwmon
+// source must not read its temp1_input, temp1_lowest or temp1_highest.
+//
+// Why (agent/smart/SPINUP.md has the details): in the kernel's
+// drivers/hwmon/drivetemp.c, drivetemp_read() serves those three files by
+// calling st->get_temp() at every read, without a cache. That is
+// drivetemp_get_scttemp() (SMART READ LOG of the SCT status log E0h) or
+// drivetemp_get_smarttemp() (SMART READ DATA). Both are ATA_16
+// pass-through commands sent by drivetemp_scsi_command() through
+// scsi_execute_req(), and neither checks the power mode. Such a command can
+// spin a disk in standby up, or at least restart its spin-down timer
+// (Documentation/hwmon/drivetemp.rst, "Usage Note"). Its min/max/crit
+// limits are read once at probe time and cost nothing afterwards.
 bool HwmonChipOnSleepingDisk(const FileTree& tree, std::string_view hwmon, const DiskSource& disks);
 
 }  // namespace vigie::agent
