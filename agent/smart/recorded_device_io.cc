@@ -163,21 +163,25 @@ std::vector<DiskRef> ListRecordedDisks(const std::filesystem::path& dir) {
 RecordingDeviceIo::RecordingDeviceIo(DeviceIo& live, std::filesystem::path dir)
     : live_(live), dir_(std::move(dir)) {}
 
-void RecordingDeviceIo::Save(const DiskRef& disk, const std::string& file, std::string_view bytes) {
+void RecordingDeviceIo::PrepareFolder(const DiskRef& disk) {
   std::error_code ec;
+  if (prepared_.insert(disk.name).second) fs::remove_all(dir_ / disk.name, ec);
   fs::create_directories(dir_ / disk.name, ec);
+}
+
+void RecordingDeviceIo::Save(const DiskRef& disk, const std::string& file, std::string_view bytes) {
+  PrepareFolder(disk);
   std::ofstream out(dir_ / disk.name / file, std::ios::binary | std::ios::trunc);
   out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   out.close();
-  if ((!out || ec) && !write_failed_) {
+  if (!out && !write_failed_) {
     write_failed_ = true;
     LogError("recording disk commands: cannot write {}", (dir_ / disk.name / file).string());
   }
 }
 
 void RecordingDeviceIo::SaveError(const DiskRef& disk, const std::string& file, const Error& error) {
-  std::error_code ec;
-  fs::create_directories(dir_ / disk.name, ec);
+  PrepareFolder(disk);
   std::ofstream out(dir_ / disk.name / kErrors, std::ios::app);
   std::string message = error.message;
   std::replace(message.begin(), message.end(), '\n', ' ');

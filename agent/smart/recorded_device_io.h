@@ -25,6 +25,8 @@
 
 #include <filesystem>
 #include <memory>
+#include <set>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -41,7 +43,9 @@ std::unique_ptr<DeviceIo> MakeRecordedDeviceIo(std::filesystem::path dir);
 std::vector<DiskRef> ListRecordedDisks(const std::filesystem::path& dir);
 
 // A decorator for `--record DIR`: passes every call to `live` and saves what
-// it answered (bytes, or the error) into `dir` in the layout above. A file that
+// it answered (bytes, or the error) into `dir` in the layout above. A disk's
+// folder is emptied at its first command, so that recording again into the
+// same `dir` leaves no stale file. A file that
 // cannot be written is logged once (common/log.h) and otherwise ignored: the
 // reading itself is returned unchanged.
 class RecordingDeviceIo : public DeviceIo {
@@ -60,9 +64,12 @@ class RecordingDeviceIo : public DeviceIo {
  private:
   void Save(const DiskRef& disk, const std::string& file, std::string_view bytes);
   void SaveError(const DiskRef& disk, const std::string& file, const Error& error);
+  // Creates (the first time: empties) the folder of `disk`.
+  void PrepareFolder(const DiskRef& disk);
 
   DeviceIo& live_;
   std::filesystem::path dir_;
+  std::set<std::string> prepared_;
   bool write_failed_ = false;
 };
 

@@ -78,5 +78,17 @@ TEST(RecordedDeviceIo, ListsTheRecordedDisks) {
   EXPECT_EQ(disks[1].transport, DiskTransport::kAta);
 }
 
+TEST(RecordedDeviceIo, RecordingAgainLeavesNoStaleFile) {
+  testing::TempDir out;
+  out.Write("sda/errors", "identify.bin io old failure\n");
+  out.Write("sda/smart_data.bin", "stale");
+  const std::unique_ptr<DeviceIo> replay = MakeRecordedDeviceIo(testing::FixturePath("smart/qemu_ahci"));
+  RecordingDeviceIo recording(*replay, out.path());
+  ASSERT_TRUE(recording.Identify(kSda));
+  EXPECT_TRUE(std::filesystem::exists(out.path() / "sda/identify.bin"));
+  EXPECT_FALSE(std::filesystem::exists(out.path() / "sda/errors"));
+  EXPECT_FALSE(std::filesystem::exists(out.path() / "sda/smart_data.bin"));
+}
+
 }  // namespace
 }  // namespace vigie::agent::smart

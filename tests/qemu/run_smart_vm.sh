@@ -39,6 +39,7 @@ CACHE=${VIGIE_QEMU_CACHE:-/var/tmp/vigie-qemu-cache}
 ACCEL=${VIGIE_QEMU_ACCEL:-tcg}
 OUT=${OUT:-$(mktemp -d "${TMPDIR:-/tmp}/vigie-smart-vm-XXXXXX")}
 mkdir -p "$CACHE" "$OUT"
+rm -rf "${OUT:?}"/{rec,rec_cw,rec_nocaps,sys}   # a previous run's recordings must not linger
 T0=$(date +%s.%N)
 step() { printf '[%6.1fs] %s\n' "$(echo "$(date +%s.%N) - $T0" | bc)" "$*"; }
 
