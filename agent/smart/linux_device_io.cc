@@ -18,11 +18,13 @@
 #include <cstring>
 #include <map>
 #include <memory>
+#include <span>
 
 #include <fmt/format.h>
 
 #include "agent/smart/ata_status.h"
 #include "agent/smart/device_io.h"
+#include "agent/smart/sat_sense.h"
 
 namespace vigie::agent::smart {
 namespace {
@@ -51,16 +53,10 @@ constexpr uint8_t kSmartReturnStatus = 0xDA;
 constexpr uint8_t kSmartLbaMid = 0x4F;
 constexpr uint8_t kSmartLbaHigh = 0xC2;
 
-// SPC-4 4.5: sense keys and response codes; SAT-3 12.2.2.6 and 12.2.2.7.
+// SPC-4 4.5.6, table 31: sense keys.
 constexpr uint8_t kSenseRecoveredError = 0x1;
 constexpr uint8_t kSenseIllegalRequest = 0x5;
 constexpr uint8_t kSenseAbortedCommand = 0xB;
-constexpr uint8_t kSenseFixedCurrent = 0x70;
-constexpr uint8_t kSenseFixedDeferred = 0x71;
-constexpr uint8_t kSenseDescriptorCurrent = 0x72;
-constexpr uint8_t kSenseDescriptorDeferred = 0x73;
-// SAT-3 12.2.2.7, table 186: ATA Status Return sense data descriptor.
-constexpr uint8_t kAtaStatusReturnDescriptor = 0x09;
 // ATA status register bits (ACS-3 6.2): ERR and DF.
 constexpr uint8_t kAtaStatusErr = 0x01;
 constexpr uint8_t kAtaStatusDf = 0x20;
@@ -76,70 +72,6 @@ constexpr uint32_t kNvmeCnsController = 0x01;
 constexpr uint32_t kNvmeNsidAll = 0xFFFFFFFF;
 
 constexpr unsigned kSgTimeoutMs = 10000;
-
-// The ATA output registers that ATA PASS-THROUGH returns in sense data when
-// CK_COND is set (or on an error).
-struct AtaOutput {
-  uint8_t error = 0;
-  uint8_t count = 0;
-  uint8_t lba_low = 0;
-  uint8_t lba_mid = 0;
-  uint8_t lba_high = 0;
-  uint8_t device = 0;
-  uint8_t status = 0;
-};
-
-struct SgResult {
-  uint8_t sense_key = 0;
-  uint8_t asc = 0;
-  uint8_t ascq = 0;
-  bool has_ata_output = false;
-  AtaOutput ata;
-};
-
-// Reads the ATA registers from descriptor-format sense data (SAT-3 12.2.2.7,
-// table 186: descriptor 09h, byte 3 ERROR, 5 COUNT(7:0), 7 LBA(7:0), 9
-// LBA(15:8), 11 LBA(23:16), 12 DEVICE, 13 STATUS) or fixed-format sense data
-// (SAT-3 12.2.2.6, table 185: INFORMATION bytes 3-6 = ERROR, STATUS, DEVICE,
-// COUNT(7:0); COMMAND-SPECIFIC INFORMATION bytes 9-11 = LBA(7:0), LBA(15:8),
-// LBA(23:16)). Linux before 6.10 always answers descriptor format; later
-// kernels follow the D_SENSE bit, fixed format by default.
-SgResult ParseSense(const uint8_t* sense, size_t length) {
-  SgResult result;
-  if (length < 8) return result;
-  const uint8_t response = sense[0] & 0x7F;
-  if (response == kSenseDescriptorCurrent || response == kSenseDescriptorDeferred) {
-    result.sense_key = sense[1] & 0x0F;
-    result.asc = sense[2];
-    result.ascq = sense[3];
-    // Descriptors follow the 8-byte header; byte 7 is their total length.
-    const size_t end = std::min(length, size_t{8} + sense[7]);
-    size_t at = 8;
-    while (at + 2 <= end) {
-      const uint8_t code = sense[at];
-      const size_t size = size_t{2} + sense[at + 1];
-      if (code == kAtaStatusReturnDescriptor && at + 14 <= end) {
-        const uint8_t* d = sense + at;
-        result.has_ata_output = true;
-        result.ata = AtaOutput{.error = d[3], .count = d[5], .lba_low = d[7], .lba_mid = d[9],
-                               .lba_high = d[11], .device = d[12], .status = d[13]};
-        break;
-      }
-      at += size;
-    }
-  } else if ((response == kSenseFixedCurrent || response == kSenseFixedDeferred) && length >= 14) {
-    result.sense_key = sense[2] & 0x0F;
-    result.asc = sense[12];
-    result.ascq = sense[13];
-    // ASC/ASCQ 00h/1Dh: ATA PASS-THROUGH INFORMATION AVAILABLE (SAT-3 12.2.2.6).
-    if (result.asc == 0x00 && result.ascq == 0x1D) {
-      result.has_ata_output = true;
-      result.ata = AtaOutput{.error = sense[3], .count = sense[6], .lba_low = sense[9], .lba_mid = sense[10],
-                             .lba_high = sense[11], .device = sense[5], .status = sense[4]};
-    }
-  }
-  return result;
-}
 
 class Fd {
  public:
@@ -172,7 +104,7 @@ class LinuxDeviceIo : public DeviceIo {
  public:
   Result<PowerMode> CheckPowerMode(const DiskRef& disk) override {
     if (disk.transport == DiskTransport::kNvme) return PowerMode::kUnknown;
-    const Result<AtaOutput> out =
+    const Result<AtaRegisters> out =
         RunAta(disk, AtaCommand{.command = kAtaCheckPowerMode, .check_condition = true, .what = "CHECK POWER MODE"},
                nullptr);
     if (!out) {
@@ -196,7 +128,7 @@ class LinuxDeviceIo : public DeviceIo {
   }
 
   Result<SmartStatus> SmartReturnStatus(const DiskRef& disk) override {
-    const Result<AtaOutput> out = RunAta(disk,
+    const Result<AtaRegisters> out = RunAta(disk,
                                          AtaCommand{.command = kAtaSmart,
                                                     .features = kSmartReturnStatus,
                                                     .lba_mid = kSmartLbaMid,
@@ -295,12 +227,12 @@ class LinuxDeviceIo : public DeviceIo {
     Block512 block{};
     AtaCommand with_data = command;
     with_data.reads_block = true;
-    const Result<AtaOutput> out = RunAta(disk, with_data, block.data());
+    const Result<AtaRegisters> out = RunAta(disk, with_data, block.data());
     if (!out) return tl::unexpected(out.error());
     return block;
   }
 
-  Result<AtaOutput> RunAta(const DiskRef& disk, const AtaCommand& command, std::byte* block) {
+  Result<AtaRegisters> RunAta(const DiskRef& disk, const AtaCommand& command, std::byte* block) {
     const Result<int> fd = Open(disk.node);
     if (!fd) return tl::unexpected(fd.error());
 
@@ -348,7 +280,7 @@ class LinuxDeviceIo : public DeviceIo {
       return Fail(ErrorCodeFromErrno(err), fmt::format("{}: {}: SG_IO: {}", disk.node, command.what, std::strerror(err)));
     }
 
-    const SgResult parsed = ParseSense(sense, io.sb_len_wr);
+    const SatSense parsed = ParseSatSense(std::span<const uint8_t>(sense, io.sb_len_wr));
     if (io.host_status != 0 || (io.status != kScsiStatusGood && io.status != kScsiStatusCheckCondition)) {
       return Fail(ErrorCode::kIo, fmt::format("{}: {}: SCSI status {:02X}h, host status {:04X}h", disk.node,
                                               command.what, io.status, io.host_status));
@@ -361,12 +293,12 @@ class LinuxDeviceIo : public DeviceIo {
                     fmt::format("{}: unsupported: the device rejected ATA PASS-THROUGH ({}; ASC/ASCQ {:02X}h/{:02X}h)",
                                 disk.node, command.what, parsed.asc, parsed.ascq));
       }
-      if (parsed.has_ata_output && (parsed.ata.status & (kAtaStatusErr | kAtaStatusDf)) != 0) {
+      if (parsed.has_registers && (parsed.registers.status & (kAtaStatusErr | kAtaStatusDf)) != 0) {
         // The drive itself refused (e.g. SMART disabled: ABORT in the error
         // register, ACS-3 7.48.1).
         return Fail(ErrorCode::kUnavailable,
                     fmt::format("{}: {} aborted by the drive (status {:02X}h, error {:02X}h)", disk.node,
-                                command.what, parsed.ata.status, parsed.ata.error));
+                                command.what, parsed.registers.status, parsed.registers.error));
       }
       if (parsed.sense_key == kSenseAbortedCommand) {
         return Fail(ErrorCode::kIo, fmt::format("{}: {}: aborted (ASC/ASCQ {:02X}h/{:02X}h)", disk.node,
@@ -377,7 +309,7 @@ class LinuxDeviceIo : public DeviceIo {
                                                 command.what, parsed.sense_key, parsed.asc, parsed.ascq));
       }
     }
-    if (command.check_condition && !parsed.has_ata_output) {
+    if (command.check_condition && !parsed.has_registers) {
       // A bridge that ignores CK_COND: the registers are lost.
       return Fail(ErrorCode::kUnavailable,
                   fmt::format("{}: unsupported: {} returned no ATA registers (CK_COND ignored)", disk.node,
@@ -387,7 +319,7 @@ class LinuxDeviceIo : public DeviceIo {
       return Fail(ErrorCode::kIo,
                   fmt::format("{}: {}: short transfer ({} of 512 bytes missing)", disk.node, command.what, io.resid));
     }
-    return parsed.ata;
+    return parsed.registers;
   }
 
   Result<void> RunNvme(const DiskRef& disk, nvme_admin_cmd& cmd, std::string_view what) {
