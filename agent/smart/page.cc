@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <limits>
 
+#include <fmt/format.h>
+
 namespace vigie::agent::smart {
 namespace {
 
@@ -16,6 +18,20 @@ std::string Trim(std::string text) {
 }
 
 }  // namespace
+
+Result<Page512> ToPage512(std::span<const std::byte> bytes, std::string_view what) {
+  if (bytes.size() != 512) {
+    return Fail(ErrorCode::kMalformed, fmt::format("{}: {} bytes, expected 512", what, bytes.size()));
+  }
+  return Page512(bytes.data(), 512);
+}
+
+Result<Page4096> ToPage4096(std::span<const std::byte> bytes, std::string_view what) {
+  if (bytes.size() != 4096) {
+    return Fail(ErrorCode::kMalformed, fmt::format("{}: {} bytes, expected 4096", what, bytes.size()));
+  }
+  return Page4096(bytes.data(), 4096);
+}
 
 uint64_t SaturateToUint64(Uint128 value) {
   constexpr uint64_t kMax = std::numeric_limits<uint64_t>::max();

@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/result.h"
+
 namespace vigie::agent::smart {
 
 // One ATA 512-byte data block (IDENTIFY DEVICE, SMART READ DATA / THRESHOLDS,
@@ -15,6 +17,12 @@ namespace vigie::agent::smart {
 using Page512 = std::span<const std::byte, 512>;
 // The 4096-byte NVMe Identify data structure.
 using Page4096 = std::span<const std::byte, 4096>;
+
+// Checks the length of bytes read from a device or a file before decoding.
+// Errors (kMalformed): `bytes` is not exactly 512 (4096) bytes long; the
+// message names `what` and both sizes.
+Result<Page512> ToPage512(std::span<const std::byte> bytes, std::string_view what);
+Result<Page4096> ToPage4096(std::span<const std::byte> bytes, std::string_view what);
 
 // 128-bit unsigned counters of the NVMe health log (data units, commands...).
 using Uint128 = unsigned __int128;
