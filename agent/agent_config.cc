@@ -1,0 +1,67 @@
+#include "agent/agent_config.h"
+
+#include <fmt/format.h>
+
+#include "common/config.h"
+
+namespace vigie::agent {
+namespace {
+
+using std::chrono::milliseconds;
+
+bool IsValidNodeId(std::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+                    c == '_' || c == '.';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+AgentConfig LoadAgentConfig(const std::filesystem::path& path) {
+  const ConfigDocument doc = ConfigDocument::Load(path);
+  const ConfigTable root = doc.Root();
+  AgentConfig config;
+  config.file = path;
+  config.node_id = root.String("node_id");
+  if (!IsValidNodeId(config.node_id)) {
+    root.Reject("node_id", "use 1-64 letters, digits, '-', '_' or '.'");
+  }
+  config.state_directory = root.Path("state_directory", config.state_directory);
+  config.host_root = root.Path("host_root", config.host_root);
+
+  if (const std::optional<ConfigTable> collect = root.Table("collect")) {
+    config.period = collect->Duration("period", config.period, milliseconds(100), milliseconds(86'400'000));
+    config.spool_max_reports =
+        static_cast<size_t>(collect->Integer("spool_max_reports", static_cast<int64_t>(config.spool_max_reports), 1,
+                                             1'000'000));
+    config.batch_max_reports =
+        static_cast<size_t>(collect->Integer("batch_max_reports", static_cast<int64_t>(config.batch_max_reports), 1,
+                                             10'000));
+    collect->RejectUnknownKeys();
+  }
+
+  for (const ConfigTable& table : root.Tables("collector")) {
+    CollectorTarget target;
+    target.url = table.String("url");
+    if (!target.url.starts_with("http://") && !target.url.starts_with("https://")) {
+      table.Reject("url", fmt::format("'{}' is not an http:// or https:// URL", target.url));
+    }
+    while (target.url.ends_with('/')) target.url.pop_back();
+    target.token = table.FileContents("token_file");
+    if (table.Has("ca_file")) target.ca_file = table.Path("ca_file");
+    target.timeout = table.Duration("timeout", target.timeout, milliseconds(100), milliseconds(300'000));
+    table.RejectUnknownKeys();
+    config.collectors.push_back(std::move(target));
+  }
+  if (config.collectors.empty()) {
+    root.Reject("collector", "at least one [[collector]] with url and token_file is required");
+  }
+  root.RejectUnknownKeys();
+  return config;
+}
+
+}  // namespace vigie::agent

@@ -1,0 +1,47 @@
+// /etc/vigie/agent.toml: what one node's agent reads and where it sends it.
+//
+//   node_id = "rennes-2"                    # required; the collector binds the token to it
+//   state_directory = "/var/lib/vigie-agent"
+//   host_root = "/"                         # a recorded host tree instead of the live one
+//   [collect]
+//   period = "60s"                          # sensors, power, system
+//   [[collector]]                           # one or more: a primary and a standby
+//   url = "https://collector.example.org:9470"
+//   token_file = "/etc/vigie/agent.token"   # the secret never sits in this file
+//   ca_file = "/etc/vigie/ca.pem"           # optional, for TLS with a private CA
+//   timeout = "10s"
+//
+// LoadAgentConfig throws ConfigError ("FILE:LINE: KEY: REASON").
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace vigie::agent {
+
+struct CollectorTarget {
+  std::string url;  // base URL; the agent posts to <url>/v1/push
+  std::string token;
+  std::filesystem::path ca_file;  // empty: the system's CA store
+  std::chrono::milliseconds timeout{10'000};
+};
+
+struct AgentConfig {
+  std::filesystem::path file;
+  std::string node_id;
+  std::filesystem::path state_directory = "/var/lib/vigie-agent";
+  std::filesystem::path host_root = "/";
+  std::chrono::milliseconds period{60'000};
+  // Reports held in RAM while no collector acknowledges them: 24 h at 60 s.
+  size_t spool_max_reports = 1440;
+  // Reports sent in one POST at the most.
+  size_t batch_max_reports = 100;
+  std::vector<CollectorTarget> collectors;
+};
+
+AgentConfig LoadAgentConfig(const std::filesystem::path& path);
+
+}  // namespace vigie::agent

@@ -1,0 +1,125 @@
+// vigie-agent: reads this machine's health and pushes it to the collectors.
+#include <curl/curl.h>
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+#include "agent/agent.h"
+#include "agent/agent_config.h"
+#include "agent/report_text.h"
+#include "agent/sources/system_source.h"
+#include "common/config.h"
+#include "common/file_tree.h"
+#include "common/log.h"
+
+namespace {
+
+constexpr const char* kUsage = R"(Usage: vigie-agent [OPTIONS]
+
+Reads this machine's hardware health and pushes it to the Vigie collector(s).
+
+Options:
+  -c, --config FILE   configuration file (default /etc/vigie/agent.toml)
+      --check-config  validate the configuration and exit (0 when valid)
+      --once          collect one report, print it for a person and exit
+      --json          with --once: print the report as JSON for scripts
+      --host-root DIR read /proc and /sys under DIR (a recorded host) instead
+                      of the live system; overrides host_root in the config
+  -v, --verbose       log debug messages
+  -h, --help          show this help and exit
+      --version       print the version and exit
+
+Exit status: 0 on success, 1 on a runtime failure, 2 on a usage or
+configuration error. Logs go to stderr, with journald priority prefixes.
+)";
+
+struct Options {
+  std::string config = "/etc/vigie/agent.toml";
+  bool check_config = false;
+  bool once = false;
+  bool json = false;
+  bool verbose = false;
+  std::string host_root;
+};
+
+int UsageError(const std::string& message) {
+  std::fprintf(stderr, "vigie-agent: %s\nTry 'vigie-agent --help'.\n", message.c_str());
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace vigie;
+  using namespace vigie::agent;
+
+  Options options;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    const auto value = [&](std::string* out) {
+      if (i + 1 >= argc) return false;
+      *out = argv[++i];
+      return true;
+    };
+    if (arg == "-h" || arg == "--help") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    } else if (arg == "--version") {
+      std::puts("vigie-agent " VIGIE_VERSION);
+      return 0;
+    } else if (arg == "-c" || arg == "--config") {
+      if (!value(&options.config)) return UsageError("--config needs a file");
+    } else if (arg == "--host-root") {
+      if (!value(&options.host_root)) return UsageError("--host-root needs a folder");
+    } else if (arg == "--check-config") {
+      options.check_config = true;
+    } else if (arg == "--once") {
+      options.once = true;
+    } else if (arg == "--json") {
+      options.json = true;
+    } else if (arg == "-v" || arg == "--verbose") {
+      options.verbose = true;
+    } else {
+      return UsageError("unknown option '" + std::string(arg) + "'");
+    }
+  }
+  if (options.json && !options.once) return UsageError("--json goes with --once");
+  if (options.verbose) SetLogThreshold(LogLevel::kDebug);
+
+  AgentConfig config;
+  try {
+    config = LoadAgentConfig(options.config);
+  } catch (const ConfigError& error) {
+    LogError("{}", error.what());
+    return 2;
+  }
+  if (!options.host_root.empty()) config.host_root = options.host_root;
+  if (options.check_config) {
+    std::printf("%s: valid (node %s, %zu collector(s))\n", options.config.c_str(), config.node_id.c_str(),
+                config.collectors.size());
+    return 0;
+  }
+
+  const FileTree host(config.host_root);
+  const Result<std::string> boot_id = ReadBootId(host);
+  if (!boot_id) {
+    LogError("cannot read the boot id: {}", boot_id.error().message);
+    return 1;
+  }
+  std::vector<std::unique_ptr<Source>> sources;
+  sources.push_back(std::make_unique<SystemSource>(host, MakeFilesystemUsageReader(host)));
+
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  Agent agent(config, std::move(sources), *boot_id, static_cast<uint64_t>(BoottimeMs()));
+  int status = 0;
+  if (options.once) {
+    const v1::Report report = agent.Collect(CollectContext{WallUnixMs(), MonotonicNs()});
+    std::fputs((options.json ? ReportAsJson(report) : ReportAsText(report)).c_str(), stdout);
+  } else {
+    status = agent.Run();
+  }
+  curl_global_cleanup();
+  return status;
+}

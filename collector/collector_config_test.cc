@@ -1,0 +1,66 @@
+#include "collector/collector_config.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "common/config.h"
+#include "tests/testing/testing.h"
+
+namespace vigie::collector {
+namespace {
+
+using ::testing::HasSubstr;
+
+const std::string kHash = std::string(64, 'a');
+
+std::string LoadError(const std::filesystem::path& path) {
+  try {
+    LoadCollectorConfig(path);
+  } catch (const ConfigError& error) {
+    return error.what();
+  }
+  return "no error";
+}
+
+TEST(CollectorConfig, ReadsListenStoreAndNodes) {
+  testing::TempDir dir;
+  const auto path = dir.Write("collector.toml", "listen = \"[::1]:0\"\ndatabase = \"state/c.db\"\n"
+                                                "offline_after = \"10m\"\n[[node]]\nid = \"rennes-1\"\n"
+                                                "site = \"rennes\"\ntoken_sha256 = \"" + kHash + "\"\n");
+  const CollectorConfig config = LoadCollectorConfig(path);
+  EXPECT_EQ(config.listen_host, "::1");
+  EXPECT_EQ(config.listen_port, 0);
+  EXPECT_EQ(config.database, dir.path() / "state/c.db");
+  EXPECT_EQ(config.offline_after, std::chrono::minutes(10));
+  ASSERT_EQ(config.nodes.count("rennes-1"), 1u);
+  EXPECT_EQ(config.nodes.at("rennes-1").site, "rennes");
+}
+
+TEST(CollectorConfig, ATokenInsteadOfItsHashIsRejected) {
+  testing::TempDir dir;
+  const auto path =
+      dir.Write("collector.toml", "[[node]]\nid = \"a\"\nsite = \"s\"\ntoken_sha256 = \"my-secret-token\"\n");
+  EXPECT_THAT(LoadError(path), HasSubstr("collector.toml:4: node[0].token_sha256: expected 64 lower-case hex"));
+}
+
+TEST(CollectorConfig, ANodeDeclaredTwiceIsRejected) {
+  testing::TempDir dir;
+  const std::string node = "[[node]]\nid = \"a\"\nsite = \"s\"\ntoken_sha256 = \"" + kHash + "\"\n";
+  const auto path = dir.Write("collector.toml", node + node);
+  EXPECT_THAT(LoadError(path), HasSubstr("collector.toml:6: node[1].id: node 'a' is declared twice"));
+}
+
+TEST(CollectorConfig, BadListenAddressIsExplained) {
+  testing::TempDir dir;
+  const auto path = dir.Write("collector.toml", "listen = \"9470\"\n");
+  EXPECT_THAT(LoadError(path), HasSubstr("collector.toml:1: listen: '9470' is not HOST:PORT"));
+}
+
+TEST(CollectorConfig, MissingSiteNamesTheNode) {
+  testing::TempDir dir;
+  const auto path = dir.Write("collector.toml", "\n[[node]]\nid = \"a\"\ntoken_sha256 = \"" + kHash + "\"\n");
+  EXPECT_THAT(LoadError(path), HasSubstr("collector.toml:2: node[0].site: missing (required)"));
+}
+
+}  // namespace
+}  // namespace vigie::collector

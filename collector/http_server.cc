@@ -1,0 +1,119 @@
+#include "collector/http_server.h"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <sys/socket.h>
+
+#include <charconv>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "common/log.h"
+
+namespace vigie::collector {
+namespace {
+
+// Per-request state between MHD's calls: the body as it arrives.
+struct RequestState {
+  std::string body;
+  bool too_large = false;
+};
+
+MHD_Result Send(MHD_Connection* connection, const HttpResponse& response) {
+  MHD_Response* mhd_response = MHD_create_response_from_buffer(
+      response.body.size(), const_cast<char*>(response.body.data()), MHD_RESPMEM_MUST_COPY);
+  if (mhd_response == nullptr) return MHD_NO;
+  MHD_add_response_header(mhd_response, MHD_HTTP_HEADER_CONTENT_TYPE, response.content_type.c_str());
+  const MHD_Result result = MHD_queue_response(connection, static_cast<unsigned>(response.status), mhd_response);
+  MHD_destroy_response(mhd_response);
+  return result;
+}
+
+std::string_view Header(MHD_Connection* connection, const char* name) {
+  const char* value = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, name);
+  return value != nullptr ? std::string_view(value) : std::string_view();
+}
+
+}  // namespace
+
+HttpServer::HttpServer(HttpServerOptions options, HttpHandler handler)
+    : options_(std::move(options)), handler_(std::move(handler)) {}
+
+HttpServer::~HttpServer() {
+  if (daemon_ != nullptr) MHD_stop_daemon(daemon_);
+}
+
+Result<void> HttpServer::Start() {
+  addrinfo hints{};
+  hints.ai_flags = AI_NUMERICHOST | AI_PASSIVE | AI_NUMERICSERV;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  const std::string port_text = std::to_string(options_.port);
+  if (const int rc = getaddrinfo(options_.host.c_str(), port_text.c_str(), &hints, &found); rc != 0) {
+    return Fail(ErrorCode::kMalformed, fmt::format("listen address '{}': {}", options_.host, gai_strerror(rc)));
+  }
+  sockaddr_storage address{};
+  std::memcpy(&address, found->ai_addr, found->ai_addrlen);
+  const bool ipv6 = found->ai_family == AF_INET6;
+  freeaddrinfo(found);
+
+  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL;
+  if (ipv6) flags |= MHD_USE_IPv6;
+  daemon_ = MHD_start_daemon(flags, options_.port, nullptr, nullptr, &HttpServer::OnRequest, this,
+                             MHD_OPTION_SOCK_ADDR, reinterpret_cast<sockaddr*>(&address),
+                             MHD_OPTION_THREAD_POOL_SIZE, options_.threads,
+                             MHD_OPTION_CONNECTION_TIMEOUT, options_.connection_timeout_seconds,
+                             MHD_OPTION_NOTIFY_COMPLETED, &HttpServer::OnCompleted, this,
+                             MHD_OPTION_LISTENING_ADDRESS_REUSE, 1U, MHD_OPTION_END);
+  if (daemon_ == nullptr) {
+    return Fail(ErrorCode::kUnavailable,
+                fmt::format("cannot listen on {}:{} (address in use, or not an address of this machine)",
+                            options_.host, options_.port));
+  }
+  const MHD_DaemonInfo* info = MHD_get_daemon_info(daemon_, MHD_DAEMON_INFO_BIND_PORT);
+  port_ = info != nullptr ? info->port : options_.port;
+  return {};
+}
+
+MHD_Result HttpServer::OnRequest(void* self, MHD_Connection* connection, const char* url, const char* method,
+                                 const char*, const char* upload_data, size_t* upload_data_size,
+                                 void** request_state) {
+  HttpServer& server = *static_cast<HttpServer*>(self);
+  if (*request_state == nullptr) {
+    // First call: headers only. Refuse an announced oversized body at once.
+    const std::string_view length = Header(connection, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    size_t announced = 0;
+    std::from_chars(length.data(), length.data() + length.size(), announced);
+    if (announced > server.options_.max_body_bytes) {
+      return Send(connection, TextResponse(HttpStatus::kPayloadTooLarge,
+                                           fmt::format("body over {} bytes", server.options_.max_body_bytes)));
+    }
+    *request_state = new RequestState();
+    return MHD_YES;
+  }
+  RequestState& state = *static_cast<RequestState*>(*request_state);
+  if (*upload_data_size > 0) {
+    if (state.body.size() + *upload_data_size > server.options_.max_body_bytes) {
+      state.too_large = true;
+      state.body.clear();
+    } else if (!state.too_large) {
+      state.body.append(upload_data, *upload_data_size);
+    }
+    *upload_data_size = 0;
+    return MHD_YES;
+  }
+  if (state.too_large) {
+    return Send(connection, TextResponse(HttpStatus::kPayloadTooLarge,
+                                         fmt::format("body over {} bytes", server.options_.max_body_bytes)));
+  }
+  const HttpRequest request{method, url, Header(connection, MHD_HTTP_HEADER_AUTHORIZATION), state.body};
+  return Send(connection, server.handler_(request));
+}
+
+void HttpServer::OnCompleted(void*, MHD_Connection*, void** request_state, MHD_RequestTerminationCode) {
+  delete static_cast<RequestState*>(*request_state);
+  *request_state = nullptr;
+}
+
+}  // namespace vigie::collector

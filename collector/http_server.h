@@ -1,0 +1,63 @@
+// The collector's HTTP front: libmicrohttpd with epoll and a small thread
+// pool, a body limit, and timeouts against slow or stalled clients.
+//
+//   POST /v1/push   -> Ingest::HandlePush
+//   GET  /metrics   -> RenderMetrics
+//   GET  /healthz   -> "ok"
+//
+// Start() binds and serves from MHD's own threads; the destructor stops it.
+#pragma once
+
+#include <microhttpd.h>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "collector/http_types.h"
+#include "common/result.h"
+
+namespace vigie::collector {
+
+struct HttpRequest {
+  std::string_view method;
+  std::string_view path;
+  std::string_view authorization;
+  std::string_view body;
+};
+
+using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
+
+struct HttpServerOptions {
+  std::string host = "127.0.0.1";
+  uint16_t port = 9470;  // 0: the kernel picks one; see HttpServer::port()
+  size_t max_body_bytes = 1 << 20;
+  unsigned threads = 2;
+  unsigned connection_timeout_seconds = 30;
+};
+
+class HttpServer {
+ public:
+  HttpServer(HttpServerOptions options, HttpHandler handler);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  Result<void> Start();
+  // The bound port (the chosen one when options.port was 0).
+  uint16_t port() const { return port_; }
+
+ private:
+  static MHD_Result OnRequest(void* self, MHD_Connection* connection, const char* url, const char* method,
+                              const char* version, const char* upload_data, size_t* upload_data_size,
+                              void** request_state);
+  static void OnCompleted(void* self, MHD_Connection* connection, void** request_state,
+                          MHD_RequestTerminationCode code);
+
+  HttpServerOptions options_;
+  HttpHandler handler_;
+  MHD_Daemon* daemon_ = nullptr;
+  uint16_t port_ = 0;
+};
+
+}  // namespace vigie::collector

@@ -1,0 +1,95 @@
+#include "collector/ingest.h"
+
+#include <fmt/format.h>
+
+#include "collector/token.h"
+#include "common/log.h"
+
+namespace vigie::collector {
+namespace {
+
+// A report must say who, which boot and which one: the deduplication key.
+std::string SchemaViolation(const v1::Batch& batch) {
+  if (batch.reports_size() == 0) return "the batch holds no report";
+  for (int i = 0; i < batch.reports_size(); ++i) {
+    const v1::Report& report = batch.reports(i);
+    if (report.node_id().empty()) return fmt::format("report {} has no node_id", i);
+    if (report.boot_id().empty() || report.boot_id().size() > 64) {
+      return fmt::format("report {} has no valid boot_id", i);
+    }
+    if (report.seq() == 0) return fmt::format("report {} has seq 0 (sequence numbers start at 1)", i);
+    if (report.node_id() != batch.reports(0).node_id()) return "the reports of one batch must share one node_id";
+  }
+  return "";
+}
+
+}  // namespace
+
+Ingest::Ingest(const CollectorConfig& config, Store& store, FleetState& state)
+    : config_(config), store_(store), state_(state) {
+  for (const auto& [id, node] : config_.nodes) node_by_token_hash_.emplace(node.token_sha256, id);
+}
+
+HttpResponse Ingest::HandlePush(std::string_view authorization, std::string_view body, int64_t now_ms) {
+  counters_.bytes_received += body.size();
+  constexpr std::string_view kBearer = "Bearer ";
+  if (!authorization.starts_with(kBearer) || authorization.size() == kBearer.size()) {
+    ++counters_.pushes_unauthorized;
+    return TextResponse(HttpStatus::kUnauthorized, "missing 'Authorization: Bearer <node token>'");
+  }
+  const std::string token_hash = Sha256Hex(authorization.substr(kBearer.size()));
+
+  v1::Batch batch;
+  if (!batch.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
+    ++counters_.pushes_bad_request;
+    return TextResponse(HttpStatus::kBadRequest, "the body is not a vigie.v1.Batch protobuf");
+  }
+  if (const std::string violation = SchemaViolation(batch); !violation.empty()) {
+    ++counters_.pushes_bad_request;
+    return TextResponse(HttpStatus::kBadRequest, violation);
+  }
+
+  const std::string& claimed = batch.reports(0).node_id();
+  const auto node = config_.nodes.find(claimed);
+  if (node == config_.nodes.end() || !ConstantTimeEquals(token_hash, node->second.token_sha256)) {
+    const auto owner = node_by_token_hash_.find(token_hash);
+    if (owner != node_by_token_hash_.end()) {
+      ++counters_.pushes_forbidden;
+      LogWarning("node {}'s token was used to push reports of node '{}': refused", owner->second, claimed);
+      return TextResponse(HttpStatus::kForbidden,
+                          fmt::format("this token belongs to node {}; it cannot push for '{}'", owner->second, claimed));
+    }
+    ++counters_.pushes_unauthorized;
+    return TextResponse(HttpStatus::kUnauthorized, "unknown token");
+  }
+
+  const Result<StoredBatch> stored = store_.StoreBatch(claimed, batch, now_ms);
+  if (!stored) {
+    ++counters_.pushes_store_error;
+    LogError("cannot store a batch of node {}: {}", claimed, stored.error().message);
+    return TextResponse(stored.error().code == ErrorCode::kUnavailable ? HttpStatus::kServiceUnavailable
+                                                                       : HttpStatus::kInternalServerError,
+                        "the collector cannot store reports now; keep them and retry");
+  }
+  ++counters_.pushes_stored;
+  counters_.reports_stored += stored->stored;
+  counters_.reports_duplicate += stored->duplicates;
+
+  std::shared_ptr<v1::Report> newest;
+  if (stored->stored > 0) {
+    const v1::Report* candidate = &batch.reports(0);
+    for (const v1::Report& report : batch.reports()) {
+      if (report.timestamp_unix_ms() >= candidate->timestamp_unix_ms()) candidate = &report;
+    }
+    newest = std::make_shared<v1::Report>(*candidate);
+  }
+  state_.Update(claimed, now_ms, std::move(newest));
+
+  v1::PushAck ack;
+  ack.set_stored(stored->stored);
+  ack.set_duplicates(stored->duplicates);
+  ack.set_received_unix_ms(now_ms);
+  return HttpResponse{HttpStatus::kOk, "application/x-protobuf", ack.SerializeAsString()};
+}
+
+}  // namespace vigie::collector

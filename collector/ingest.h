@@ -1,0 +1,57 @@
+// POST /v1/push: authenticates the node, validates the batch, stores it and
+// answers with a PushAck only after the store committed.
+//
+//   401  no bearer token, or a token that belongs to no node
+//   403  a valid token used for another node's reports
+//   400  a body that does not parse or breaks the schema's rules (the reason
+//        is in the answer); nothing is stored
+//   503  the store cannot write now (disk full, locked): the agent keeps the
+//        batch and retries
+//   200  a serialized v1::PushAck
+//
+// Thread-safe; called from the HTTP server's threads.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "collector/collector_config.h"
+#include "collector/fleet_state.h"
+#include "collector/http_types.h"
+#include "collector/store.h"
+
+namespace vigie::collector {
+
+// The collector's own counters, exposed on /metrics.
+struct IngestCounters {
+  std::atomic<uint64_t> pushes_stored{0};
+  std::atomic<uint64_t> pushes_unauthorized{0};
+  std::atomic<uint64_t> pushes_forbidden{0};
+  std::atomic<uint64_t> pushes_bad_request{0};
+  std::atomic<uint64_t> pushes_store_error{0};
+  std::atomic<uint64_t> reports_stored{0};
+  std::atomic<uint64_t> reports_duplicate{0};
+  std::atomic<uint64_t> bytes_received{0};
+};
+
+class Ingest {
+ public:
+  Ingest(const CollectorConfig& config, Store& store, FleetState& state);
+
+  HttpResponse HandlePush(std::string_view authorization, std::string_view body, int64_t now_ms);
+
+  const IngestCounters& counters() const { return counters_; }
+
+ private:
+  const CollectorConfig& config_;
+  Store& store_;
+  FleetState& state_;
+  // token SHA-256 -> node id, to name the owner of a token used for another node.
+  std::unordered_map<std::string, std::string> node_by_token_hash_;
+  IngestCounters counters_;
+};
+
+}  // namespace vigie::collector

@@ -1,0 +1,98 @@
+// vigie-collector: receives the agents' pushes, stores them, serves /metrics.
+#include <signal.h>
+#include <systemd/sd-daemon.h>
+
+#include <cstdio>
+#include <string>
+#include <string_view>
+
+#include "collector/collector.h"
+#include "common/config.h"
+#include "common/log.h"
+
+namespace {
+
+constexpr const char* kUsage = R"(Usage: vigie-collector [OPTIONS]
+
+Receives the Vigie agents' reports (POST /v1/push), stores them in SQLite and
+serves them to Prometheus (GET /metrics).
+
+Options:
+  -c, --config FILE   configuration file (default /etc/vigie/collector.toml)
+      --check-config  validate the configuration and exit (0 when valid)
+  -v, --verbose       log debug messages
+  -h, --help          show this help and exit
+      --version       print the version and exit
+
+Exit status: 0 after SIGTERM or SIGINT, 1 on a runtime failure (cannot open
+the store, cannot listen), 2 on a usage or configuration error.
+)";
+
+bool IsLoopback(const std::string& host) { return host == "::1" || host.starts_with("127."); }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace vigie;
+  using namespace vigie::collector;
+
+  std::string config_path = "/etc/vigie/collector.toml";
+  bool check_config = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg == "-h" || arg == "--help") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    } else if (arg == "--version") {
+      std::puts("vigie-collector " VIGIE_VERSION);
+      return 0;
+    } else if ((arg == "-c" || arg == "--config") && i + 1 < argc) {
+      config_path = argv[++i];
+    } else if (arg == "--check-config") {
+      check_config = true;
+    } else if (arg == "-v" || arg == "--verbose") {
+      SetLogThreshold(LogLevel::kDebug);
+    } else {
+      std::fprintf(stderr, "vigie-collector: unknown option or missing value: '%s'\nTry 'vigie-collector --help'.\n",
+                   argv[i]);
+      return 2;
+    }
+  }
+
+  CollectorConfig config;
+  try {
+    config = LoadCollectorConfig(config_path);
+  } catch (const ConfigError& error) {
+    LogError("{}", error.what());
+    return 2;
+  }
+  if (check_config) {
+    std::printf("%s: valid (%zu node(s), listen %s:%u)\n", config_path.c_str(), config.nodes.size(),
+                config.listen_host.c_str(), config.listen_port);
+    return 0;
+  }
+  if (!IsLoopback(config.listen_host)) {
+    LogWarning("listening on {} in clear text: node tokens cross the network unencrypted unless a VPN or a TLS "
+               "reverse proxy carries them",
+               config.listen_host);
+  }
+
+  // Block the stop signals before MHD starts its threads, so that they all inherit the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  Collector collector(std::move(config));
+  if (Result<void> started = collector.Start(); !started) {
+    LogError("{}", started.error().message);
+    return 1;
+  }
+  sd_notify(0, "READY=1");
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  LogInfo("signal {}: stopping", signal_number);
+  sd_notify(0, "STOPPING=1");
+  return 0;
+}

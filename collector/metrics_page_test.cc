@@ -1,0 +1,60 @@
+#include "collector/metrics_page.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace vigie::collector {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+TEST(MetricsPage, NodesCarryNodeAndSiteAndTheirReadings) {
+  CollectorConfig config;
+  config.offline_after = std::chrono::minutes(5);
+  config.nodes["rennes-1"] = NodeEntry{"rennes-1", "rennes", ""};
+  config.nodes["rennes-2"] = NodeEntry{"rennes-2", "rennes", ""};
+  auto report = std::make_shared<v1::Report>();
+  report->set_timestamp_unix_ms(1'700'000'000'500);
+  report->mutable_system()->set_load1(0.19);
+  report->mutable_system()->set_memory_total_bytes(4'000'000'000);
+  v1::Filesystem* fs = report->mutable_system()->add_filesystems();
+  fs->set_mountpoint("/srv/my \"data\"");
+  fs->set_device("/dev/sda2");
+  fs->set_fstype("ext4");
+  fs->set_avail_bytes(1234);
+  const std::vector<NodeState> nodes = {{"rennes-1", 1'700'000'001'000, report}};
+  IngestCounters counters;
+  counters.pushes_stored = 3;
+
+  const std::string page = RenderMetrics(config, nodes, counters, 1'700'000'060'000);
+  EXPECT_THAT(page, HasSubstr("# TYPE vigie_node_up gauge\n"
+                              "vigie_node_up{node=\"rennes-1\",site=\"rennes\"} 1\n"
+                              "vigie_node_up{node=\"rennes-2\",site=\"rennes\"} 0\n"));
+  EXPECT_THAT(page, HasSubstr("vigie_node_last_seen_timestamp_seconds{node=\"rennes-1\",site=\"rennes\"} 1700000001\n"));
+  EXPECT_THAT(page, HasSubstr("vigie_node_report_timestamp_seconds{node=\"rennes-1\",site=\"rennes\"} 1700000000.5\n"));
+  EXPECT_THAT(page, HasSubstr("vigie_node_load1{node=\"rennes-1\",site=\"rennes\"} 0.19\n"));
+  EXPECT_THAT(page, HasSubstr("vigie_node_memory_total_bytes{node=\"rennes-1\",site=\"rennes\"} 4000000000\n"));
+  EXPECT_THAT(page, HasSubstr("vigie_filesystem_avail_bytes{node=\"rennes-1\",site=\"rennes\","
+                              "mountpoint=\"/srv/my \\\"data\\\"\",device=\"/dev/sda2\",fstype=\"ext4\"} 1234\n"));
+  EXPECT_THAT(page, HasSubstr("vigie_collector_pushes_total{result=\"stored\"} 3\n"));
+  // A node never heard from has no last-seen sample.
+  EXPECT_THAT(page, Not(HasSubstr("vigie_node_last_seen_timestamp_seconds{node=\"rennes-2\"")));
+}
+
+TEST(MetricsPage, ANodeSilentForLongerThanOfflineAfterIsDown) {
+  CollectorConfig config;
+  config.offline_after = std::chrono::minutes(5);
+  config.nodes["a"] = NodeEntry{"a", "s", ""};
+  const std::vector<NodeState> nodes = {{"a", 1'000'000, std::make_shared<v1::Report>()}};
+  IngestCounters counters;
+  EXPECT_THAT(RenderMetrics(config, nodes, counters, 1'000'000 + 300'000), HasSubstr("vigie_node_up{node=\"a\",site=\"s\"} 1\n"));
+  EXPECT_THAT(RenderMetrics(config, nodes, counters, 1'000'000 + 300'001), HasSubstr("vigie_node_up{node=\"a\",site=\"s\"} 0\n"));
+}
+
+TEST(MetricsPage, LabelValuesAreEscaped) {
+  EXPECT_EQ(EscapeLabelValue("a\\b\"c\nd"), "a\\\\b\\\"c\\nd");
+}
+
+}  // namespace
+}  // namespace vigie::collector

@@ -1,0 +1,23 @@
+// Node tokens: the collector keeps only their SHA-256, so a leaked
+// collector.toml lets nobody push as a node.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace vigie::collector {
+
+// A new random token: 32 bytes from the system's CSPRNG, as 64 hex digits.
+std::string NewToken();
+
+// Lower-case hex SHA-256 of `text`.
+std::string Sha256Hex(std::string_view text);
+
+// Equality whose running time depends only on the lengths, not on where the
+// inputs differ.
+bool ConstantTimeEquals(std::string_view a, std::string_view b);
+
+// True for 64 lower-case hex digits.
+bool IsSha256Hex(std::string_view text);
+
+}  // namespace vigie::collector
