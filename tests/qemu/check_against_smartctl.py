@@ -42,10 +42,11 @@ def decode(probe, recording, disk):
 
 def check_ata(name, ours, sc):
     expect(f"{name} status", ours["status"], "READ")
-    expect(f"{name} model", ours["model"], sc["model_name"])
-    expect(f"{name} serial", ours["serial"], sc["serial_number"])
-    expect(f"{name} firmware", ours["firmware"], sc["firmware_version"])
-    expect(f"{name} capacity", ours["capacity_bytes"], sc["user_capacity"]["bytes"])
+    expect(f"{name} model", ours["model"], sc.get("model_name", ""))
+    expect(f"{name} serial", ours["serial"], sc.get("serial_number", ""))
+    expect(f"{name} firmware", ours["firmware"], sc.get("firmware_version", ""))
+    if "user_capacity" in sc:
+        expect(f"{name} capacity", ours["capacity_bytes"], sc["user_capacity"]["bytes"])
     if "rotation_rate" in sc:  # smartctl prints 0 for a solid-state device (word 217 = 1)
         expect(f"{name} rotation", ours["rotation_rate_rpm"], 1 if sc["rotation_rate"] == 0 else sc["rotation_rate"])
     expect(f"{name} health", ours["health"], "PASSED" if sc["smart_status"]["passed"] else "FAILED")
@@ -54,15 +55,18 @@ def check_ata(name, ours, sc):
     expect(f"{name} attribute ids", [a["id"] for a in ours["ata_attributes"]], [a["id"] for a in table])
     for a, s in zip(ours["ata_attributes"], table):
         who = f"{name} attribute {s['id']}"
-        expect(f"{who} name", a["name"], s["name"])
+        if options.names:
+            expect(f"{who} name", a["name"], s["name"])
         expect(f"{who} value", a["value"], s["value"])
         expect(f"{who} worst", a["worst"], s["worst"])
         expect(f"{who} threshold", a["threshold"], s["thresh"])
         expect(f"{who} prefailure", a["prefailure"], s["flags"]["prefailure"])
         expect(f"{who} raw text", a["raw_text"], s["raw"]["string"])
-        # smartctl's raw.value is the raw field in the format's byte order:
-        # the stored 48-bit field for every attribute QEMU has.
-        expect(f"{who} raw", a["raw"], s["raw"]["value"])
+        # smartctl's raw.value is the raw field in the format's byte order;
+        # when it prints it as one plain number (raw48), that is the stored
+        # 48-bit field, which is what the agent reports.
+        if s["raw"]["string"].strip() == str(s["raw"]["value"]):
+            expect(f"{who} raw", a["raw"], s["raw"]["value"])
         # raw_decoded is the first number smartctl prints (raw8 / raw16,
         # several numbers without parentheses, excepted).
         first = re.match(r"-?\d+", s["raw"]["string"])
@@ -71,7 +75,8 @@ def check_ata(name, ours, sc):
             expect(f"{who} raw decoded", a["raw_decoded"], int(first.group()))
     log = sc.get("ata_smart_error_log", {})
     count = log.get("summary", log.get("extended", {})).get("count")
-    expect(f"{name} error count", ours.get("ata_error_count"), count)
+    if options.error_log:
+        expect(f"{name} error count", ours.get("ata_error_count"), count)
     tests = sc.get("ata_smart_self_test_log", {}).get("standard", {}).get("table", [])
     if tests:
         last = ours.get("last_self_test")
@@ -122,6 +127,53 @@ def check(probe, recording, disk, smartctl_path, critical_warning=None):
         check_ata(name, ours, sc)
 
 
+class Options:
+    names = True       # attribute names: the decoders follow smartctl 7.3's drivedb
+    error_log = True   # the recording holds the summary error log page
+
+
+options = Options()
+
+
+def check_decoder_fixtures(probe, root):
+    """The decoders' fixtures (tests/fixtures/smart/<drive>/, pages rebuilt
+    from real drives' smartctl output by make_fixtures.py) replayed through
+    the whole disk source: their files renamed into a recording."""
+    import shutil
+    import tempfile
+    names = {"identify.bin": "identify.bin", "smart_data.bin": "smart_data.bin",
+             "smart_thresholds.bin": "smart_thresholds.bin", "error_log.bin": "log_01.bin",
+             "self_test_log.bin": "log_06.bin", "nvme_identify.bin": "nvme_identify.bin",
+             "nvme_health.bin": "nvme_log_02.bin"}
+    import os
+    for drive in sorted(os.listdir(root)):
+        src = os.path.join(root, drive)
+        if drive.startswith("qemu") or not os.path.exists(os.path.join(src, "smartctl.json")):
+            continue
+        with open(os.path.join(src, "smartctl.json")) as f:
+            sc = json.load(f)
+        if "smart_status" not in sc:
+            continue  # an attributes-only excerpt: no whole reading to compare
+        nvme = os.path.exists(os.path.join(src, "nvme_health.bin"))
+        disk = "nvme0n1" if nvme else "sda"
+        with tempfile.TemporaryDirectory() as tmp:
+            dst = os.path.join(tmp, drive, disk)
+            os.makedirs(dst)
+            for theirs, ours in names.items():
+                if os.path.exists(os.path.join(src, theirs)):
+                    shutil.copy(os.path.join(src, theirs), os.path.join(dst, ours))
+            if not nvme:
+                with open(os.path.join(dst, "power_mode"), "w") as f:
+                    f.write("active\n")
+                passed = sc.get("smart_status", {}).get("passed")
+                if passed is not None:
+                    with open(os.path.join(dst, "smart_status"), "w") as f:
+                        f.write("passed\n" if passed else "failed\n")
+            options.names = sc["smartctl"]["version"][:2] == [7, 3]
+            options.error_log = os.path.exists(os.path.join(src, "error_log.bin"))
+            check(probe, os.path.join(tmp, drive), disk, os.path.join(src, "smartctl.json"))
+
+
 ap = argparse.ArgumentParser()
 ap.add_argument("--probe", required=True)
 ap.add_argument("--out")
@@ -129,6 +181,7 @@ ap.add_argument("--recording")
 ap.add_argument("--disk")
 ap.add_argument("--smartctl")
 ap.add_argument("--critical-warning", type=lambda s: int(s, 0))
+ap.add_argument("--decoder-fixtures", help="tests/fixtures/smart: every non-QEMU drive with a smartctl.json")
 args = ap.parse_args()
 if args.out:
     vm = json.load(open(f"{args.out}/vm.json"))
@@ -143,6 +196,8 @@ if args.out:
     # The live agent in the guest, after the injection.
     expect("live critical warning", vm["live_cw"]["nvme"]["critical_warning"], vm["critical_warning"])
     expect("live health", vm["live_cw"]["health"], "FAILED")
+elif args.decoder_fixtures:
+    check_decoder_fixtures(args.probe, args.decoder_fixtures)
 else:
     check(args.probe, args.recording, args.disk, args.smartctl, args.critical_warning)
 for p in problems:
