@@ -12,6 +12,7 @@
 #include <cstring>
 #include <fstream>
 
+#include "common/config.h"
 #include "common/log.h"
 
 namespace vigie::agent {
@@ -26,6 +27,36 @@ int64_t ClockNs(clockid_t clock) {
 // Written on SIGTERM, read and removed at start: its presence proves the last
 // run ended cleanly. It holds the boot id of that run.
 constexpr const char* kCleanShutdownMarker = "clean-shutdown";
+constexpr const char* kSpoolFile = "spool";
+
+std::vector<std::string> UrlsOf(const AgentConfig& config) {
+  std::vector<std::string> urls;
+  for (const CollectorTarget& target : config.collectors) urls.push_back(target.url);
+  return urls;
+}
+
+itimerspec Every(int64_t interval_ns) {
+  itimerspec spec{};
+  spec.it_interval.tv_sec = interval_ns / 1'000'000'000;
+  spec.it_interval.tv_nsec = interval_ns % 1'000'000'000;
+  spec.it_value = spec.it_interval;
+  return spec;
+}
+
+// Arms a one-shot timer at absolute monotonic time `at_ns`, or disarms it for 0.
+void ArmAt(int timer_fd, int64_t at_ns) {
+  itimerspec spec{};
+  if (at_ns > 0) {
+    spec.it_value.tv_sec = at_ns / 1'000'000'000;
+    spec.it_value.tv_nsec = at_ns % 1'000'000'000;
+  }
+  timerfd_settime(timer_fd, TFD_TIMER_ABSTIME, &spec, nullptr);
+}
+
+bool Expired(int timer_fd) {
+  uint64_t expirations = 0;
+  return read(timer_fd, &expirations, sizeof expirations) == sizeof expirations;
+}
 
 }  // namespace
 
@@ -39,9 +70,18 @@ Agent::Agent(AgentConfig config, std::vector<std::unique_ptr<Source>> sources, s
       sources_(std::move(sources)),
       boot_id_(std::move(boot_id)),
       next_seq_(first_seq),
-      spool_(config_.collectors.size(), config_.spool_max_reports) {
-  pushers_.reserve(config_.collectors.size());
-  for (const CollectorTarget& target : config_.collectors) pushers_.emplace_back(target);
+      spool_(UrlsOf(config_), config_.spool_max_reports) {
+  ApplyCollectors();
+}
+
+void Agent::ApplyCollectors() {
+  links_.clear();
+  links_.reserve(config_.collectors.size());
+  for (const CollectorTarget& target : config_.collectors) {
+    // Seeded per node and boot, so that a fleet coming back together spreads out.
+    const uint64_t seed = std::hash<std::string>{}(config_.node_id + boot_id_ + target.url);
+    links_.push_back(CollectorLink{Pusher(target), Backoff(config_.retry_initial, config_.retry_max, seed)});
+  }
 }
 
 v1::Report Agent::Collect(const CollectContext& context) {
@@ -51,39 +91,101 @@ v1::Report Agent::Collect(const CollectContext& context) {
   report.set_seq(next_seq_++);
   report.set_timestamp_unix_ms(context.wall_unix_ms);
   report.set_agent_version(VIGIE_VERSION);
+  report.set_reports_dropped(spool_.dropped());
   for (const std::unique_ptr<Source>& source : sources_) source->Collect(context, report);
   for (v1::Event& event : pending_events_) *report.add_events() = std::move(event);
   pending_events_.clear();
   return report;
 }
 
-void Agent::CollectAndQueue(const CollectContext& context) {
-  spool_.Append(Collect(context).SerializeAsString());
+void Agent::CollectAndQueue(int64_t now_ns) {
+  spool_.Append(Collect(CollectContext{WallUnixMs(), now_ns}).SerializeAsString(), now_ns);
 }
 
-void Agent::Deliver() {
-  for (size_t i = 0; i < pushers_.size(); ++i) {
+void Agent::Deliver(int64_t now_ns, bool ignore_backoff) {
+  for (size_t i = 0; i < links_.size(); ++i) {
+    CollectorLink& link = links_[i];
+    if (!ignore_backoff && !link.backoff.Ready(now_ns)) continue;
+    size_t delivered = 0;
     while (spool_.pending(i) > 0) {
       size_t count = 0;
       const std::string batch = spool_.NextBatch(i, config_.batch_max_reports, &count);
-      const PushResult result = pushers_[i].Push(batch);
-      if (result.outcome == PushResult::Outcome::kStored) {
-        spool_.Acknowledge(i, count);
-        continue;
+      const PushResult result = link.pusher.Push(batch);
+      if (result.outcome == PushResult::Outcome::kRetry) {
+        link.backoff.Failed(MonotonicNs());
+        if (!link.failing) {
+          LogWarning("{}: push failed, keeping reports and retrying with backoff: {}", link.pusher.url(),
+                     result.reason);
+        }
+        link.failing = true;
+        break;
       }
       if (result.outcome == PushResult::Outcome::kRejected) {
-        LogError("{} rejected {} report(s), dropping them: {}", pushers_[i].url(), count, result.reason);
-        spool_.Acknowledge(i, count);
-        continue;
+        LogError("{} rejected {} report(s), dropping them: {}", link.pusher.url(), count, result.reason);
       }
-      LogWarning("{}: push failed, keeping {} report(s) for later: {}", pushers_[i].url(), spool_.pending(i),
-                 result.reason);
-      break;
+      spool_.Acknowledge(i, count);
+      delivered += count;
+      link.backoff.Succeeded();
+    }
+    if (link.failing && spool_.pending(i) == 0) {
+      LogInfo("{}: reachable again, delivered {} waiting report(s)", link.pusher.url(), delivered);
+      link.failing = false;
     }
   }
 }
 
-void Agent::NoteStart(int64_t wall_unix_ms) {
+int64_t Agent::NextRetryNs() const {
+  int64_t next = 0;
+  for (size_t i = 0; i < links_.size(); ++i) {
+    if (spool_.pending(i) == 0) continue;
+    const int64_t at = std::max<int64_t>(links_[i].backoff.next_attempt_ns(), 1);
+    if (next == 0 || at < next) next = at;
+  }
+  return next;
+}
+
+void Agent::Persist(int64_t now_ns) {
+  last_persist_ns_ = now_ns;
+  std::error_code error;
+  std::filesystem::create_directories(config_.state_directory, error);
+  const std::filesystem::path path = config_.state_directory / kSpoolFile;
+  if (Result<void> written = WriteSpoolFile(path, spool_.Contents()); !written) {
+    LogError("cannot save the spool ({} report(s)): {}", spool_.size(), written.error().message);
+    return;
+  }
+  spool_file_exists_ = true;
+  LogInfo("saved {} unsent report(s) to {}", spool_.size(), path.string());
+}
+
+void Agent::PersistIfOld(int64_t now_ns) {
+  const std::optional<int64_t> oldest = spool_.oldest_unsent_ns();
+  const int64_t threshold_ns = static_cast<int64_t>(config_.spool_write_after.count()) * 1'000'000;
+  if (!oldest) {
+    if (spool_file_exists_) {
+      // Everything in it has been delivered: a restart must not send it again.
+      std::error_code ignored;
+      std::filesystem::remove(config_.state_directory / kSpoolFile, ignored);
+      spool_file_exists_ = false;
+    }
+    return;
+  }
+  if (now_ns - *oldest >= threshold_ns && (last_persist_ns_ == 0 || now_ns - last_persist_ns_ >= threshold_ns)) {
+    Persist(now_ns);
+  }
+}
+
+void Agent::Start(int64_t wall_unix_ms, int64_t now_ns) {
+  const std::filesystem::path spool_path = config_.state_directory / kSpoolFile;
+  const SpoolFileRead saved = ReadSpoolFile(spool_path);
+  if (!saved.warning.empty()) {
+    LogWarning("spool file {}: {}; set aside as {}.damaged", spool_path.string(), saved.warning, spool_path.string());
+  }
+  if (!saved.contents.reports.empty()) {
+    spool_.Restore(saved.contents, now_ns);
+    spool_file_exists_ = true;
+    LogInfo("read {} unsent report(s) from {}", spool_.size(), spool_path.string());
+  }
+
   v1::Event event;
   event.set_kind(v1::Event::AGENT_STARTED);
   event.set_timestamp_unix_ms(wall_unix_ms);
@@ -100,13 +202,18 @@ void Agent::NoteStart(int64_t wall_unix_ms) {
   pending_events_.push_back(std::move(event));
 }
 
-void Agent::Stop(int64_t wall_unix_ms) {
+void Agent::Stop(int64_t now_ns) {
   v1::Event event;
   event.set_kind(v1::Event::CLEAN_SHUTDOWN);
-  event.set_timestamp_unix_ms(wall_unix_ms);
+  event.set_timestamp_unix_ms(WallUnixMs());
   pending_events_.push_back(std::move(event));
-  CollectAndQueue(CollectContext{wall_unix_ms, MonotonicNs()});
-  Deliver();
+  CollectAndQueue(now_ns);
+  Deliver(now_ns, /*ignore_backoff=*/true);
+  if (spool_.size() > 0) {
+    Persist(now_ns);
+  } else {
+    PersistIfOld(now_ns);  // removes a file whose reports were all delivered
+  }
   std::error_code error;
   std::filesystem::create_directories(config_.state_directory, error);
   std::ofstream out(config_.state_directory / kCleanShutdownMarker);
@@ -114,55 +221,104 @@ void Agent::Stop(int64_t wall_unix_ms) {
   if (!out.flush()) LogError("cannot write {}", (config_.state_directory / kCleanShutdownMarker).string());
 }
 
+void Agent::Reload(int64_t now_ns) {
+  AgentConfig fresh;
+  try {
+    fresh = LoadAgentConfig(config_.file);
+  } catch (const ConfigError& error) {
+    LogError("reload refused, keeping the running configuration: {}", error.what());
+    return;
+  }
+  if (fresh.host_root != config_.host_root || fresh.node_id != config_.node_id) {
+    LogWarning("node_id and host_root changes take effect at the next restart");
+    fresh.host_root = config_.host_root;
+    fresh.node_id = config_.node_id;
+  }
+  const SpoolContents kept = spool_.Contents();
+  config_ = std::move(fresh);
+  spool_ = ReportSpool(UrlsOf(config_), config_.spool_max_reports);
+  spool_.Restore(kept, now_ns);
+  ApplyCollectors();
+  LogInfo("configuration reloaded: every {} ms, {} collector(s), {} report(s) kept", config_.period.count(),
+          config_.collectors.size(), spool_.size());
+}
+
 int Agent::Run() {
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
   sigprocmask(SIG_BLOCK, &signals, nullptr);
   const int signal_fd = signalfd(-1, &signals, SFD_CLOEXEC);
-  const int timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
-  if (signal_fd < 0 || timer_fd < 0) {
-    LogError("cannot create the agent's signalfd or timerfd: {}", std::strerror(errno));
+  const int period_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+  const int retry_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+  const int watchdog_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+  if (signal_fd < 0 || period_fd < 0 || retry_fd < 0 || watchdog_fd < 0) {
+    LogError("cannot create the agent's signalfd or timerfds: {}", std::strerror(errno));
     return 1;
   }
-  const int64_t period_ns = static_cast<int64_t>(config_.period.count()) * 1'000'000;
-  itimerspec spec{};
-  spec.it_interval.tv_sec = period_ns / 1'000'000'000;
-  spec.it_interval.tv_nsec = period_ns % 1'000'000'000;
-  spec.it_value.tv_nsec = 1;  // first cycle at once
-  timerfd_settime(timer_fd, 0, &spec, nullptr);
+  uint64_t watchdog_usec = 0;
+  const bool watchdog = sd_watchdog_enabled(0, &watchdog_usec) > 0;
+  const auto arm_timers = [&] {
+    const int64_t period_ns = static_cast<int64_t>(config_.period.count()) * 1'000'000;
+    itimerspec spec = Every(period_ns);
+    spec.it_value.tv_nsec = 1;  // first cycle at once
+    spec.it_value.tv_sec = 0;
+    timerfd_settime(period_fd, 0, &spec, nullptr);
+    // Pings ride on the period tick unless the watchdog wants them more often.
+    const int64_t ping_ns = static_cast<int64_t>(watchdog_usec) * 1000 / 2;
+    const itimerspec watchdog_spec = watchdog && ping_ns < period_ns ? Every(ping_ns) : itimerspec{};
+    timerfd_settime(watchdog_fd, 0, &watchdog_spec, nullptr);
+  };
+  arm_timers();
 
-  NoteStart(WallUnixMs());
+  Start(WallUnixMs(), MonotonicNs());
   sd_notify(0, "READY=1");
   LogInfo("vigie-agent {} running as node {}, every {} ms, {} collector(s)", VIGIE_VERSION, config_.node_id,
           config_.period.count(), config_.collectors.size());
 
-  pollfd fds[2] = {{timer_fd, POLLIN, 0}, {signal_fd, POLLIN, 0}};
+  pollfd fds[4] = {{period_fd, POLLIN, 0}, {retry_fd, POLLIN, 0}, {watchdog_fd, POLLIN, 0}, {signal_fd, POLLIN, 0}};
   while (true) {
-    if (poll(fds, 2, -1) < 0) {
+    if (poll(fds, 4, -1) < 0) {
       if (errno == EINTR) continue;
       LogError("poll: {}", std::strerror(errno));
       break;
     }
-    if (fds[1].revents & POLLIN) {
+    if (fds[3].revents & POLLIN) {
       signalfd_siginfo info{};
       if (read(signal_fd, &info, sizeof info) == sizeof info) {
-        LogInfo("signal {}: stopping", static_cast<int>(info.ssi_signo));
-        sd_notify(0, "STOPPING=1");
-        Stop(WallUnixMs());
-        break;
+        if (info.ssi_signo == SIGHUP) {
+          sd_notify(0, "RELOADING=1");
+          Reload(MonotonicNs());
+          arm_timers();
+          sd_notify(0, "READY=1");
+        } else {
+          LogInfo("signal {}: stopping", static_cast<int>(info.ssi_signo));
+          sd_notify(0, "STOPPING=1");
+          Stop(MonotonicNs());
+          break;
+        }
       }
     }
-    if (fds[0].revents & POLLIN) {
-      uint64_t expirations = 0;
-      if (read(timer_fd, &expirations, sizeof expirations) == sizeof expirations) {
-        CollectAndQueue(CollectContext{WallUnixMs(), MonotonicNs()});
-        Deliver();
-      }
+    bool work = false;
+    if ((fds[0].revents & POLLIN) && Expired(period_fd)) {
+      CollectAndQueue(MonotonicNs());
+      work = true;
+      if (watchdog) sd_notify(0, "WATCHDOG=1");
+    }
+    if ((fds[1].revents & POLLIN) && Expired(retry_fd)) work = true;
+    if ((fds[2].revents & POLLIN) && Expired(watchdog_fd)) sd_notify(0, "WATCHDOG=1");
+    if (work) {
+      const int64_t now_ns = MonotonicNs();
+      Deliver(now_ns, /*ignore_backoff=*/false);
+      PersistIfOld(now_ns);
+      ArmAt(retry_fd, NextRetryNs());
     }
   }
-  close(timer_fd);
+  close(watchdog_fd);
+  close(retry_fd);
+  close(period_fd);
   close(signal_fd);
   return 0;
 }

@@ -1,7 +1,13 @@
-// The agent's one thread: a poll loop over a timerfd (the collection period)
-// and a signalfd (SIGTERM, SIGINT). Each tick collects one report from every
-// source, appends it to the spool and delivers what the collectors have not
-// acknowledged yet.
+// The agent's one thread: a poll loop over timerfds and a signalfd.
+//
+//   period timer    collect one report from every source, queue it, deliver
+//   retry timer     armed only while a collector is in backoff with a backlog
+//   watchdog timer  only when WatchdogSec/2 is shorter than the period
+//   signals         SIGTERM/SIGINT: last report, spool to disk, exit;
+//                   SIGHUP: reload the configuration, keeping the spool
+//
+// When idle it wakes exactly once per period. It writes to disk only on
+// SIGTERM and when the backlog is older than spool_write_after.
 //
 // Report identity: (node_id, boot_id, seq). seq starts, for each run of the
 // agent, at CLOCK_BOOTTIME in milliseconds and then counts up by one per
@@ -15,6 +21,7 @@
 #include <vector>
 
 #include "agent/agent_config.h"
+#include "agent/backoff.h"
 #include "agent/pusher.h"
 #include "agent/sources/source.h"
 #include "agent/spool.h"
@@ -29,24 +36,30 @@ class Agent {
   // One report from every source, with identity and pending events.
   v1::Report Collect(const CollectContext& context);
 
-  // Collects one report and queues it for every collector.
-  void CollectAndQueue(const CollectContext& context);
-
-  // Sends each collector what it has not acknowledged yet, batch by batch,
-  // until it is up to date or a push fails.
-  void Deliver();
-
-  // Reads the clean-shutdown marker left by the previous run (and removes it)
-  // and queues the AGENT_STARTED event for the first report.
-  void NoteStart(int64_t wall_unix_ms);
-
   // The loop; returns the process exit code after SIGTERM or SIGINT.
   int Run();
 
   const ReportSpool& spool() const { return spool_; }
 
  private:
-  void Stop(int64_t wall_unix_ms);
+  struct CollectorLink {
+    Pusher pusher;
+    Backoff backoff;
+    bool failing = false;
+  };
+
+  void Start(int64_t wall_unix_ms, int64_t now_ns);
+  void CollectAndQueue(int64_t now_ns);
+  // Sends each ready collector what it lacks, batch by batch, until it is up
+  // to date or a push fails.
+  void Deliver(int64_t now_ns, bool ignore_backoff);
+  void PersistIfOld(int64_t now_ns);
+  void Persist(int64_t now_ns);
+  void Stop(int64_t now_ns);
+  void Reload(int64_t now_ns);
+  void ApplyCollectors();
+  // The earliest backoff end among collectors with a backlog; 0 if none.
+  int64_t NextRetryNs() const;
 
   AgentConfig config_;
   std::vector<std::unique_ptr<Source>> sources_;
@@ -54,7 +67,9 @@ class Agent {
   uint64_t next_seq_;
   std::vector<v1::Event> pending_events_;
   ReportSpool spool_;
-  std::vector<Pusher> pushers_;
+  std::vector<CollectorLink> links_;
+  bool spool_file_exists_ = false;
+  int64_t last_persist_ns_ = 0;
 };
 
 // CLOCK_REALTIME in ms, CLOCK_MONOTONIC in ns, CLOCK_BOOTTIME in ms.

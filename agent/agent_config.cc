@@ -41,6 +41,11 @@ AgentConfig LoadAgentConfig(const std::filesystem::path& path) {
     config.batch_max_reports =
         static_cast<size_t>(collect->Integer("batch_max_reports", static_cast<int64_t>(config.batch_max_reports), 1,
                                              10'000));
+    config.spool_write_after = collect->Duration("spool_write_after", config.spool_write_after, milliseconds(0),
+                                                 milliseconds(7 * 86'400'000LL));
+    config.retry_initial =
+        collect->Duration("retry_initial", config.retry_initial, milliseconds(10), milliseconds(3'600'000));
+    config.retry_max = collect->Duration("retry_max", config.retry_max, config.retry_initial, milliseconds(86'400'000));
     collect->RejectUnknownKeys();
   }
 

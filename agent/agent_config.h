@@ -5,6 +5,10 @@
 //   host_root = "/"                         # a recorded host tree instead of the live one
 //   [collect]
 //   period = "60s"                          # sensors, power, system
+//   spool_max_reports = 1440                # reports kept while no collector answers
+//   spool_write_after = "15m"               # backlog older than this goes to disk
+//   retry_initial = "1s"                    # first retry delay, doubling ...
+//   retry_max = "5m"                        # ... up to this
 //   [[collector]]                           # one or more: a primary and a standby
 //   url = "https://collector.example.org:9470"
 //   token_file = "/etc/vigie/agent.token"   # the secret never sits in this file
@@ -39,6 +43,12 @@ struct AgentConfig {
   size_t spool_max_reports = 1440;
   // Reports sent in one POST at the most.
   size_t batch_max_reports = 100;
+  // The spool goes to disk when its oldest unsent report is older than this,
+  // and then at most once per this interval; also always on SIGTERM.
+  std::chrono::milliseconds spool_write_after{15 * 60'000};
+  // Retry delays after a failed push: doubling from the first, capped.
+  std::chrono::milliseconds retry_initial{1'000};
+  std::chrono::milliseconds retry_max{5 * 60'000};
   std::vector<CollectorTarget> collectors;
 };
 

@@ -42,7 +42,6 @@ Pusher::Pusher(CollectorTarget target)
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(target_.timeout.count()));
   curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &AppendResponse);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response_);
   curl_easy_setopt(curl, CURLOPT_USERAGENT, "vigie-agent/" VIGIE_VERSION);
   if (!target_.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, target_.ca_file.c_str());
 }
@@ -51,6 +50,8 @@ PushResult Pusher::Push(const std::string& batch) {
   PushResult result;
   response_.clear();
   CURL* curl = curl_.get();
+  // Set per push: a Pusher may have moved since the last one.
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response_);
   curl_easy_setopt(curl, CURLOPT_POSTFIELDS, batch.data());
   curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(batch.size()));
   const CURLcode code = curl_easy_perform(curl);

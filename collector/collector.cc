@@ -16,7 +16,7 @@ int64_t NowUnixMs() {
 
 Collector::Collector(CollectorConfig config) : config_(std::move(config)) {}
 
-Result<void> Collector::Start() {
+Result<void> Collector::Open() {
   std::error_code ignored;
   std::filesystem::create_directories(config_.database.parent_path(), ignored);
   Result<std::unique_ptr<Store>> store = Store::Open(config_.database);
@@ -28,7 +28,12 @@ Result<void> Collector::Start() {
     state_.Update(node.node_id, node.last_seen_ms, std::make_shared<const v1::Report>(std::move(node.last_report)));
   }
   ingest_ = std::make_unique<Ingest>(config_, *store_, state_);
+  known_nodes_ = nodes->size();
+  return {};
+}
 
+Result<void> Collector::Start() {
+  if (Result<void> opened = Open(); !opened) return opened;
   HttpServerOptions options;
   options.host = config_.listen_host;
   options.port = config_.listen_port;
@@ -37,7 +42,7 @@ Result<void> Collector::Start() {
   if (Result<void> started = server_->Start(); !started) return started;
   LogInfo("listening on http://{}:{} ({} node(s) configured, {} known, store {})",
           config_.listen_host.find(':') != std::string::npos ? "[" + config_.listen_host + "]" : config_.listen_host,
-          server_->port(), config_.nodes.size(), nodes->size(), config_.database.string());
+          server_->port(), config_.nodes.size(), known_nodes_, config_.database.string());
   return {};
 }
 

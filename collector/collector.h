@@ -17,12 +17,16 @@ class Collector {
  public:
   explicit Collector(CollectorConfig config);
 
-  // Opens the store, loads the fleet's state and starts serving.
+  // Opens the store and loads the fleet's state, without serving.
+  Result<void> Open();
+  // Open(), then serves on the configured address.
   Result<void> Start();
   uint16_t port() const { return server_ ? server_->port() : 0; }
 
   // Routes one request; public for tests that need no socket.
   HttpResponse Handle(const HttpRequest& request);
+
+  Store& store() { return *store_; }
 
  private:
   CollectorConfig config_;
@@ -30,6 +34,7 @@ class Collector {
   FleetState state_;
   std::unique_ptr<Ingest> ingest_;
   std::unique_ptr<HttpServer> server_;
+  size_t known_nodes_ = 0;
 };
 
 int64_t NowUnixMs();

@@ -1,62 +1,14 @@
 #include "collector/metrics_page.h"
 
-#include <cmath>
+#include "collector/exposition.h"
+#include "collector/metrics_hardware.h"
+
 #include <functional>
 #include <map>
 
 #include <fmt/format.h>
 
 namespace vigie::collector {
-namespace {
-
-// Renders one family at a time so that its samples stay together.
-class Exposition {
- public:
-  void Family(std::string_view name, std::string_view type, std::string_view help) {
-    out_ += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
-    name_ = name;
-  }
-  void Sample(std::string_view labels, double value) {
-    out_ += name_;
-    if (!labels.empty()) {
-      out_ += '{';
-      out_ += labels;
-      out_ += '}';
-    }
-    out_ += ' ';
-    if (std::isnan(value)) {
-      out_ += "NaN";
-    } else if (std::isinf(value)) {
-      out_ += value > 0 ? "+Inf" : "-Inf";
-    } else {
-      out_ += fmt::format("{}", value);
-    }
-    out_ += '\n';
-  }
-  std::string Take() { return std::move(out_); }
-
- private:
-  std::string out_;
-  std::string name_;
-};
-
-std::string Label(std::string_view name, std::string_view value) {
-  return fmt::format("{}=\"{}\"", name, EscapeLabelValue(value));
-}
-
-}  // namespace
-
-std::string EscapeLabelValue(std::string_view value) {
-  std::string out;
-  out.reserve(value.size());
-  for (char c : value) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '"') out += "\\\"";
-    else if (c == '\n') out += "\\n";
-    else out += c;
-  }
-  return out;
-}
 
 std::string RenderMetrics(const CollectorConfig& config, const std::vector<NodeState>& nodes,
                           const IngestCounters& counters, int64_t now_ms) {
@@ -128,6 +80,10 @@ std::string RenderMetrics(const CollectorConfig& config, const std::vector<NodeS
     for (const v1::SourceError& error : node->last_report->source_errors()) ++by_source[error.source()];
     for (const auto& [source, count] : by_source) page.Sample(node_labels(id) + "," + Label("source", source), count);
   }
+
+  std::vector<LabeledReport> reports;
+  for (const auto& [id, node] : seen) reports.push_back({node_labels(id), node->last_report.get()});
+  AppendHardwareMetrics(reports, page);
 
   page.Family("vigie_collector_pushes_total", "counter", "Pushes received, by result.");
   page.Sample(Label("result", "stored"), static_cast<double>(counters.pushes_stored.load()));

@@ -17,7 +17,4 @@ namespace vigie::collector {
 std::string RenderMetrics(const CollectorConfig& config, const std::vector<NodeState>& nodes,
                           const IngestCounters& counters, int64_t now_ms);
 
-// A label value escaped as the exposition format requires (\\, \", \n).
-std::string EscapeLabelValue(std::string_view value);
-
 }  // namespace vigie::collector

@@ -1,5 +1,7 @@
 #include "collector/metrics_page.h"
 
+#include "collector/exposition.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 

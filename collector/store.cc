@@ -172,4 +172,26 @@ Result<int64_t> Store::CountReports(const std::string& node_id) {
   return sqlite3_column_int64(select->get(), 0);
 }
 
+Result<std::vector<Store::StoredReport>> Store::ListReports(const std::string& node_id) {
+  std::lock_guard lock(mutex_);
+  Result<Statement> select = Prepare(db_,
+                                     "SELECT boot_id, seq, received_ms, body FROM reports WHERE node_id = ?1 "
+                                     "ORDER BY received_ms, seq");
+  if (!select) return tl::unexpected(select.error());
+  sqlite3_stmt* s = select->get();
+  sqlite3_bind_text(s, 1, node_id.data(), static_cast<int>(node_id.size()), SQLITE_STATIC);
+  std::vector<StoredReport> reports;
+  int rc = SQLITE_ROW;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    StoredReport stored;
+    stored.boot_id = reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
+    stored.seq = static_cast<uint64_t>(sqlite3_column_int64(s, 1));
+    stored.received_ms = sqlite3_column_int64(s, 2);
+    stored.report.ParseFromArray(sqlite3_column_blob(s, 3), sqlite3_column_bytes(s, 3));
+    reports.push_back(std::move(stored));
+  }
+  if (rc != SQLITE_DONE) return tl::unexpected(SqliteError(db_, "select reports"));
+  return reports;
+}
+
 }  // namespace vigie::collector

@@ -52,6 +52,15 @@ class Store {
   // How many reports are stored for a node (for tests and vigiectl).
   Result<int64_t> CountReports(const std::string& node_id);
 
+  struct StoredReport {
+    std::string boot_id;
+    uint64_t seq = 0;
+    int64_t received_ms = 0;
+    v1::Report report;
+  };
+  // A node's stored reports in the order they were received (ties by seq).
+  Result<std::vector<StoredReport>> ListReports(const std::string& node_id);
+
  private:
   explicit Store(sqlite3* db);
   Result<void> Exec(const char* sql);

@@ -1,6 +1,7 @@
 // Blocking HTTP requests for tests, through libcurl.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -14,5 +15,9 @@ struct HttpReply {
 
 HttpReply HttpGet(const std::string& url);
 HttpReply HttpPost(const std::string& url, const std::vector<std::string>& headers, const std::string& body);
+
+// A TCP port on 127.0.0.1 that was free a moment ago, for a peer program
+// that cannot be told to pick its own (bind to port 0 and report it).
+uint16_t FreeLoopbackPort();
 
 }  // namespace vigie::testing

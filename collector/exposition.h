@@ -1,0 +1,29 @@
+// Writing the Prometheus text exposition format 0.0.4: families with HELP
+// and TYPE, their samples together, label values escaped. A family with no
+// sample is left out entirely.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace vigie::collector {
+
+class Exposition {
+ public:
+  // Starts a family; its header is written with its first sample.
+  void Family(std::string_view name, std::string_view type, std::string_view help);
+  // A sample of the current family; `labels` is `a="x",b="y"` or empty.
+  void Sample(std::string_view labels, double value);
+  std::string Take() { return std::move(out_); }
+
+ private:
+  std::string out_;
+  std::string name_;
+  std::string pending_header_;
+};
+
+// name="value", the value escaped (\\, \", \n).
+std::string Label(std::string_view name, std::string_view value);
+std::string EscapeLabelValue(std::string_view value);
+
+}  // namespace vigie::collector

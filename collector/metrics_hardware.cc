@@ -1,0 +1,269 @@
+#include "collector/metrics_hardware.h"
+
+#include <functional>
+#include <optional>
+#include <set>
+
+#include <fmt/format.h>
+
+namespace vigie::collector {
+namespace {
+
+struct SensorKindMetric {
+  v1::Sensor::Kind kind;
+  const char* name;  // vigie_sensor_<kind>_<unit>
+  const char* limit_name;
+  const char* help;
+};
+
+constexpr SensorKindMetric kSensorKinds[] = {
+    {v1::Sensor::TEMPERATURE, "vigie_sensor_temperature_celsius", "vigie_sensor_temperature_limit_celsius",
+     "Temperature read through lm-sensors."},
+    {v1::Sensor::FAN, "vigie_sensor_fan_rpm", "vigie_sensor_fan_limit_rpm", "Fan speed read through lm-sensors."},
+    {v1::Sensor::VOLTAGE, "vigie_sensor_voltage_volts", "vigie_sensor_voltage_limit_volts",
+     "Voltage read through lm-sensors."},
+    {v1::Sensor::CURRENT, "vigie_sensor_current_amperes", "vigie_sensor_current_limit_amperes",
+     "Current read through lm-sensors."},
+    {v1::Sensor::POWER, "vigie_sensor_power_watts", "vigie_sensor_power_limit_watts", "Power read through lm-sensors."},
+    {v1::Sensor::ENERGY, "vigie_sensor_energy_joules", "vigie_sensor_energy_limit_joules",
+     "Energy counter read through lm-sensors."},
+    {v1::Sensor::INTRUSION, "vigie_sensor_intrusion", "vigie_sensor_intrusion_limit",
+     "Chassis intrusion detector: 1 when tripped."},
+    {v1::Sensor::HUMIDITY, "vigie_sensor_humidity_percent", "vigie_sensor_humidity_limit_percent",
+     "Relative humidity read through lm-sensors."},
+};
+
+// The sensors of a report with their labels, made unique per node: a
+// duplicate (chip, label) would break the scrape, so later ones get " #2"...
+std::vector<std::pair<std::string, const v1::Sensor*>> LabeledSensors(const LabeledReport& node) {
+  std::vector<std::pair<std::string, const v1::Sensor*>> out;
+  std::set<std::string> used;
+  for (const v1::Sensor& sensor : node.report->sensors()) {
+    std::string label = sensor.label();
+    const std::string base = label;
+    for (int n = 2; !used.insert(sensor.chip() + '\n' + std::to_string(sensor.kind()) + '\n' + label).second; ++n) {
+      label = fmt::format("{} #{}", base, n);
+    }
+    out.emplace_back(node.labels + "," + Label("chip", sensor.chip()) + "," + Label("sensor", label), &sensor);
+  }
+  return out;
+}
+
+void AppendSensorMetrics(const std::vector<LabeledReport>& reports, Exposition& page) {
+  std::vector<std::vector<std::pair<std::string, const v1::Sensor*>>> sensors;
+  for (const LabeledReport& node : reports) sensors.push_back(LabeledSensors(node));
+  for (const SensorKindMetric& metric : kSensorKinds) {
+    page.Family(metric.name, "gauge", metric.help);
+    for (const auto& node : sensors) {
+      for (const auto& [labels, sensor] : node) {
+        if (sensor->kind() == metric.kind) page.Sample(labels, sensor->value());
+      }
+    }
+    page.Family(metric.limit_name, "gauge", "The chip's own limit for the sensor, in the sensor's unit.");
+    for (const auto& node : sensors) {
+      for (const auto& [labels, sensor] : node) {
+        if (sensor->kind() != metric.kind) continue;
+        if (sensor->has_min()) page.Sample(labels + ",limit=\"min\"", sensor->min());
+        if (sensor->has_max()) page.Sample(labels + ",limit=\"max\"", sensor->max());
+        if (sensor->has_crit()) page.Sample(labels + ",limit=\"crit\"", sensor->crit());
+        if (sensor->has_lcrit()) page.Sample(labels + ",limit=\"lcrit\"", sensor->lcrit());
+      }
+    }
+  }
+  page.Family("vigie_sensor_alarm", "gauge", "1 when one of the chip's alarm or fault flags for the sensor is set.");
+  for (const auto& node : sensors) {
+    for (const auto& [labels, sensor] : node) page.Sample(labels, sensor->alarm() ? 1 : 0);
+  }
+}
+
+std::string_view DiskKindName(v1::Disk::Kind kind) {
+  switch (kind) {
+    case v1::Disk::ATA_HDD:
+      return "hdd";
+    case v1::Disk::ATA_SSD:
+      return "ssd";
+    case v1::Disk::NVME:
+      return "nvme";
+    default:
+      return "unknown";
+  }
+}
+
+std::string_view DiskStatusName(v1::Disk::Status status) {
+  switch (status) {
+    case v1::Disk::READ:
+      return "read";
+    case v1::Disk::SKIPPED_ASLEEP:
+      return "asleep";
+    case v1::Disk::UNSUPPORTED:
+      return "unsupported";
+    case v1::Disk::ERROR:
+      return "error";
+    default:
+      return "unknown";
+  }
+}
+
+const v1::AtaAttribute* FindAttribute(const v1::Disk& disk, uint32_t id) {
+  for (const v1::AtaAttribute& attribute : disk.ata_attributes()) {
+    if (attribute.id() == id) return &attribute;
+  }
+  return nullptr;
+}
+
+// Power-on time: NVMe's hours, or ATA attribute 9 decoded as smartctl does
+// (hours; some drives count minutes or half-minutes, which the agent's
+// decoder already turned into hours).
+std::optional<double> PowerOnSeconds(const v1::Disk& disk) {
+  if (disk.kind() == v1::Disk::NVME && disk.has_nvme()) return static_cast<double>(disk.nvme().power_on_hours()) * 3600;
+  if (const v1::AtaAttribute* attribute = FindAttribute(disk, 9)) {
+    return static_cast<double>(attribute->raw_decoded()) * 3600;
+  }
+  return std::nullopt;
+}
+
+void AppendDiskMetrics(const std::vector<LabeledReport>& reports, Exposition& page) {
+  struct LabeledDisk {
+    std::string labels;
+    const v1::Disk* disk;
+  };
+  std::vector<LabeledDisk> disks;
+  for (const LabeledReport& node : reports) {
+    for (const v1::Disk& disk : node.report->disks()) {
+      disks.push_back({node.labels + "," + Label("disk", disk.device()) + "," + Label("model", disk.model()) + "," +
+                           Label("serial", disk.serial()),
+                       &disk});
+    }
+  }
+  using Getter = std::function<std::optional<double>(const v1::Disk&)>;
+  const auto family = [&](std::string_view name, std::string_view type, std::string_view help, const Getter& get) {
+    page.Family(name, type, help);
+    for (const LabeledDisk& d : disks) {
+      if (const std::optional<double> value = get(*d.disk)) page.Sample(d.labels, *value);
+    }
+  };
+  const auto read_only = [](const v1::Disk& disk) { return disk.status() == v1::Disk::READ; };
+
+  page.Family("vigie_disk_info", "gauge", "Always 1: the disk's kind, firmware and this cycle's status as labels.");
+  for (const LabeledDisk& d : disks) {
+    page.Sample(d.labels + "," + Label("kind", DiskKindName(d.disk->kind())) + "," +
+                    Label("firmware", d.disk->firmware()) + "," + Label("status", DiskStatusName(d.disk->status())),
+                1);
+  }
+  family("vigie_disk_asleep", "gauge", "1 when the disk was in standby or sleep and was left alone (not read).",
+         [](const v1::Disk& disk) { return disk.status() == v1::Disk::SKIPPED_ASLEEP ? 1.0 : 0.0; });
+  family("vigie_disk_smart_healthy", "gauge", "SMART overall health: 1 passed, 0 failed; absent when unknown.",
+         [](const v1::Disk& disk) -> std::optional<double> {
+           if (disk.health() == v1::Disk::PASSED) return 1.0;
+           if (disk.health() == v1::Disk::FAILED) return 0.0;
+           return std::nullopt;
+         });
+  family("vigie_disk_capacity_bytes", "gauge", "Disk capacity.", [](const v1::Disk& disk) -> std::optional<double> {
+    if (disk.capacity_bytes() == 0) return std::nullopt;
+    return static_cast<double>(disk.capacity_bytes());
+  });
+  family("vigie_disk_last_read_timestamp_seconds", "gauge", "When the disk's SMART data was last read in full.",
+         [](const v1::Disk& disk) -> std::optional<double> {
+           if (disk.last_read_unix_ms() == 0) return std::nullopt;
+           return static_cast<double>(disk.last_read_unix_ms()) / 1000.0;
+         });
+  family("vigie_disk_temperature_celsius", "gauge", "Drive temperature as smartctl reports it.",
+         [&](const v1::Disk& disk) -> std::optional<double> {
+           if (!read_only(disk) || !disk.has_temperature_celsius()) return std::nullopt;
+           return disk.temperature_celsius();
+         });
+  family("vigie_disk_power_on_seconds_total", "counter", "Power-on time from SMART.",
+         [&](const v1::Disk& disk) -> std::optional<double> {
+           if (!read_only(disk)) return std::nullopt;
+           return PowerOnSeconds(disk);
+         });
+  family("vigie_disk_ata_errors_total", "counter", "ATA SMART error log count.",
+         [&](const v1::Disk& disk) -> std::optional<double> {
+           if (!read_only(disk) || !disk.has_ata_error_count()) return std::nullopt;
+           return disk.ata_error_count();
+         });
+
+  // One sample per ATA attribute: normalized value, worst, threshold and the
+  // raw value as smartctl decodes it.
+  const auto attribute_family = [&](std::string_view name, std::string_view help,
+                                    const std::function<double(const v1::AtaAttribute&)>& get) {
+    page.Family(name, "gauge", help);
+    for (const LabeledDisk& d : disks) {
+      if (!read_only(*d.disk)) continue;
+      for (const v1::AtaAttribute& attribute : d.disk->ata_attributes()) {
+        page.Sample(d.labels + "," + Label("id", std::to_string(attribute.id())) + "," +
+                        Label("attribute", attribute.name()),
+                    get(attribute));
+      }
+    }
+  };
+  attribute_family("vigie_disk_ata_attribute_value", "ATA SMART attribute, normalized value (higher is better).",
+                   [](const v1::AtaAttribute& a) { return a.value(); });
+  attribute_family("vigie_disk_ata_attribute_worst", "ATA SMART attribute, worst normalized value seen.",
+                   [](const v1::AtaAttribute& a) { return a.worst(); });
+  attribute_family("vigie_disk_ata_attribute_threshold", "ATA SMART attribute, failure threshold of the value.",
+                   [](const v1::AtaAttribute& a) { return a.threshold(); });
+  attribute_family("vigie_disk_ata_attribute_raw", "ATA SMART attribute, raw value as smartctl decodes it.",
+                   [](const v1::AtaAttribute& a) { return static_cast<double>(a.raw_decoded()); });
+
+  using NvmeGetter = std::function<double(const v1::NvmeHealth&)>;
+  const auto nvme_family = [&](std::string_view name, std::string_view type, std::string_view help,
+                               const NvmeGetter& get) {
+    family(name, type, help, [&](const v1::Disk& disk) -> std::optional<double> {
+      if (!read_only(disk) || disk.kind() != v1::Disk::NVME || !disk.has_nvme()) return std::nullopt;
+      return get(disk.nvme());
+    });
+  };
+  nvme_family("vigie_disk_nvme_critical_warning", "gauge", "NVMe critical warning bits (0 when none).",
+              [](const v1::NvmeHealth& h) { return h.critical_warning(); });
+  nvme_family("vigie_disk_nvme_available_spare_ratio", "gauge", "NVMe available spare, 0 to 1.",
+              [](const v1::NvmeHealth& h) { return h.available_spare_percent() / 100.0; });
+  nvme_family("vigie_disk_nvme_available_spare_threshold_ratio", "gauge", "NVMe available spare threshold, 0 to 1.",
+              [](const v1::NvmeHealth& h) { return h.available_spare_threshold_percent() / 100.0; });
+  nvme_family("vigie_disk_nvme_percentage_used_ratio", "gauge", "NVMe endurance used (1 = rated life reached).",
+              [](const v1::NvmeHealth& h) { return h.percentage_used() / 100.0; });
+  // Data units count 1000 sectors of 512 bytes (NVMe base specification, SMART / Health log).
+  nvme_family("vigie_disk_read_bytes_total", "counter", "Bytes read over the disk's life (NVMe data units).",
+              [](const v1::NvmeHealth& h) { return static_cast<double>(h.data_units_read()) * 512000.0; });
+  nvme_family("vigie_disk_written_bytes_total", "counter", "Bytes written over the disk's life (NVMe data units).",
+              [](const v1::NvmeHealth& h) { return static_cast<double>(h.data_units_written()) * 512000.0; });
+  nvme_family("vigie_disk_nvme_power_cycles_total", "counter", "NVMe power cycles.",
+              [](const v1::NvmeHealth& h) { return static_cast<double>(h.power_cycles()); });
+  nvme_family("vigie_disk_nvme_unsafe_shutdowns_total", "counter", "NVMe unsafe shutdowns.",
+              [](const v1::NvmeHealth& h) { return static_cast<double>(h.unsafe_shutdowns()); });
+  nvme_family("vigie_disk_nvme_media_errors_total", "counter", "NVMe media and data integrity errors.",
+              [](const v1::NvmeHealth& h) { return static_cast<double>(h.media_errors()); });
+  nvme_family("vigie_disk_nvme_error_log_entries_total", "counter", "NVMe error information log entries.",
+              [](const v1::NvmeHealth& h) { return static_cast<double>(h.error_log_entries()); });
+}
+
+void AppendPowerMetrics(const std::vector<LabeledReport>& reports, Exposition& page) {
+  page.Family("vigie_power_rapl_watts", "gauge", "CPU and DRAM power from RAPL, averaged over the period.");
+  for (const LabeledReport& node : reports) {
+    for (const v1::RaplZone& zone : node.report->power().rapl()) {
+      page.Sample(node.labels + "," + Label("zone", zone.name()), zone.watts());
+    }
+  }
+  page.Family("vigie_power_ac_online", "gauge", "1 when the machine runs on mains power; absent when it cannot tell.");
+  for (const LabeledReport& node : reports) {
+    if (node.report->power().has_ac_online()) page.Sample(node.labels, node.report->power().ac_online() ? 1 : 0);
+  }
+  page.Family("vigie_power_battery_capacity_ratio", "gauge", "Battery charge, 0 to 1.");
+  for (const LabeledReport& node : reports) {
+    for (const v1::Battery& battery : node.report->power().batteries()) {
+      if (battery.has_capacity_percent()) {
+        page.Sample(node.labels + "," + Label("battery", battery.name()), battery.capacity_percent() / 100.0);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void AppendHardwareMetrics(const std::vector<LabeledReport>& reports, Exposition& page) {
+  AppendSensorMetrics(reports, page);
+  AppendDiskMetrics(reports, page);
+  AppendPowerMetrics(reports, page);
+}
+
+}  // namespace vigie::collector
