@@ -35,14 +35,15 @@ std::string TestTypeText(uint8_t type) {
     case 0x83: return "Conveyance captive";
     case 0x84: return "Selective captive";
     default:
-      // ACS-3 table 130: 40h-7Eh and 90h-FFh are vendor specific.
+      // ACS-3, SMART EXECUTE OFF-LINE IMMEDIATE subcommands: 40h-7Eh and
+      // 90h-FFh are vendor specific.
       if ((type >= 0x40 && type <= 0x7e) || type >= 0x90) return fmt::format("Vendor ({:#04x})", type);
       return fmt::format("Reserved ({:#04x})", type);
   }
 }
 
-// smartctl's Status column: the self-test execution status values of ACS-3
-// table 131 (SMART READ DATA byte 363, bits 7:4).
+// smartctl's Status column: ACS-3's self-test execution status values (the
+// same codes as SMART READ DATA byte 363, bits 7:4).
 std::string StatusText(uint8_t status) {
   switch (status) {
     case 0x0: return "Completed without error";
