@@ -124,7 +124,7 @@ Result<AtaSelfTestLog> ParseAtaSelfTestLog(Page512 page, bool ignore_checksum) {
     const size_t index = (most_recent - 1 + kDescriptorCount - step) % kDescriptorCount;
     const std::span<const std::byte> descriptor = page.subspan(2 + index * kDescriptorBytes, kDescriptorBytes);
     if (IsEmpty(descriptor)) continue;
-    // Bytes 5-8 hold a 28-bit LBA; FFFFFFFFh means none.
+    // Bytes 5-8 hold a 32-bit LBA field; FFFFFFFFh means none.
     const uint64_t lba = LoadLe(descriptor, 5, 4);
     log.entries.push_back(DecodeEntry(descriptor, lba, lba == 0xffffffff));
   }
