@@ -9,8 +9,8 @@ namespace {
 
 uint16_t Word(Page512 page, size_t word) { return static_cast<uint16_t>(LoadLe(page, 2 * word, 2)); }
 
-// ACS-3 7.12.7: words 83, 87 and 106 hold valid data only when bits 15:14
-// are 01b.
+// ACS-3, IDENTIFY DEVICE data: words 83, 87 and 106 hold valid data only
+// when their bits 15:14 are 01b.
 bool ValidWord(uint16_t word) { return (word & 0xc000) == 0x4000; }
 
 bool AllBytes(Page512 page, std::byte value) {
@@ -25,7 +25,7 @@ Result<AtaIdentify> ParseAtaIdentify(Page512 page) {
   }
   AtaIdentify id;
   // Word 255 (integrity word): bits 7:0 checksum validity indicator A5h,
-  // bits 15:8 checksum making the 512 bytes sum to 0 mod 256 (ACS-3 7.12.7.87).
+  // bits 15:8 checksum making the 512 bytes sum to 0 mod 256 (ACS-3, IDENTIFY DEVICE data, word 255).
   const uint16_t integrity = Word(page, 255);
   if ((integrity & 0xff) == 0xa5) {
     if (ByteSum(page) != 0) {

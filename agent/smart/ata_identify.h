@@ -1,5 +1,6 @@
-// ATA IDENTIFY DEVICE data (ACS-3 7.12.7, table 45; ACS-4 7.13.6): the fields
-// the agent reports for a SATA disk. Pure function over the 512-byte block.
+// ATA IDENTIFY DEVICE data (ACS-3 and ACS-4, "IDENTIFY DEVICE data"; the word
+// numbers below are the same in both): the fields the agent reports for a
+// SATA disk. Pure function over the 512-byte block.
 #pragma once
 
 #include <cstdint>

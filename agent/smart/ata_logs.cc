@@ -35,14 +35,15 @@ std::string TestTypeText(uint8_t type) {
     case 0x83: return "Conveyance captive";
     case 0x84: return "Selective captive";
     default:
-      // ACS-3 table 130: 40h-7Eh and 90h-FFh are vendor specific.
+      // ACS-3, SMART EXECUTE OFF-LINE IMMEDIATE subcommands: 40h-7Eh and
+      // 90h-FFh are vendor specific.
       if ((type >= 0x40 && type <= 0x7e) || type >= 0x90) return fmt::format("Vendor ({:#04x})", type);
       return fmt::format("Reserved ({:#04x})", type);
   }
 }
 
-// smartctl's Status column: the self-test execution status values of ACS-3
-// table 131 (SMART READ DATA byte 363, bits 7:4).
+// smartctl's Status column: ACS-3's self-test execution status values (the
+// same codes as SMART READ DATA byte 363, bits 7:4).
 std::string StatusText(uint8_t status) {
   switch (status) {
     case 0x0: return "Completed without error";
@@ -59,7 +60,27 @@ std::string StatusText(uint8_t status) {
   }
 }
 
-Result<void> CheckSum(Page512 page, std::string_view what) {
+bool IsEmpty(std::span<const std::byte> bytes) {
+  return std::all_of(bytes.begin(), bytes.end(), [](std::byte b) { return b == std::byte{0}; });
+}
+
+// Bytes 0-3 are the same in both self-test logs: type, status, life-time
+// power-on hours; the failure LBA's width differs and is passed in.
+AtaSelfTestEntry DecodeEntry(std::span<const std::byte> descriptor, uint64_t lba, bool lba_is_none) {
+  AtaSelfTestEntry entry;
+  entry.type = std::to_integer<uint8_t>(descriptor[0]);
+  entry.status_byte = std::to_integer<uint8_t>(descriptor[1]);
+  entry.status = static_cast<uint8_t>(entry.status_byte >> 4);
+  entry.remaining_percent = static_cast<uint8_t>((entry.status_byte & 0x0f) * 10);
+  entry.lifetime_hours = static_cast<uint16_t>(LoadLe(descriptor, 2, 2));
+  entry.type_text = TestTypeText(entry.type);
+  entry.status_text = StatusText(entry.status);
+  entry.failed = entry.status >= 0x3 && entry.status <= 0x8;
+  if (entry.failed && !lba_is_none) entry.first_failure_lba = lba;
+  return entry;
+}
+
+Result<void> CheckSum(std::span<const std::byte> page, std::string_view what) {
   if (ByteSum(page) != 0) {
     return Fail(ErrorCode::kMalformed,
                 fmt::format("{}: checksum mismatch (bytes sum to {:#04x}, not 0)", what, ByteSum(page)));
@@ -102,18 +123,61 @@ Result<AtaSelfTestLog> ParseAtaSelfTestLog(Page512 page, bool ignore_checksum) {
   for (size_t step = 0; step < kDescriptorCount; ++step) {
     const size_t index = (most_recent - 1 + kDescriptorCount - step) % kDescriptorCount;
     const std::span<const std::byte> descriptor = page.subspan(2 + index * kDescriptorBytes, kDescriptorBytes);
-    if (std::all_of(descriptor.begin(), descriptor.end(), [](std::byte b) { return b == std::byte{0}; })) continue;
-    AtaSelfTestEntry& entry = log.entries.emplace_back();
-    entry.type = std::to_integer<uint8_t>(descriptor[0]);
-    entry.status_byte = std::to_integer<uint8_t>(descriptor[1]);
-    entry.status = static_cast<uint8_t>(entry.status_byte >> 4);
-    entry.remaining_percent = static_cast<uint8_t>((entry.status_byte & 0x0f) * 10);
-    entry.lifetime_hours = static_cast<uint16_t>(LoadLe(descriptor, 2, 2));
-    entry.type_text = TestTypeText(entry.type);
-    entry.status_text = StatusText(entry.status);
-    entry.failed = entry.status >= 0x3 && entry.status <= 0x8;
-    const uint32_t lba = static_cast<uint32_t>(LoadLe(descriptor, 5, 4));
-    if (entry.failed && lba != 0xffffffff) entry.first_failure_lba = lba;
+    if (IsEmpty(descriptor)) continue;
+    // Bytes 5-8 hold a 32-bit LBA field; FFFFFFFFh means none.
+    const uint64_t lba = LoadLe(descriptor, 5, 4);
+    log.entries.push_back(DecodeEntry(descriptor, lba, lba == 0xffffffff));
+  }
+  return log;
+}
+
+Result<AtaExtErrorLogSummary> ParseAtaExtendedErrorLog(Page512 first_page, bool ignore_checksum) {
+  if (!ignore_checksum) {
+    if (Result<void> sum = CheckSum(first_page, "Extended Comprehensive SMART error log"); !sum) {
+      return tl::unexpected(sum.error());
+    }
+  }
+  // ATA8-ACS table A.7: byte 0 version, bytes 2-3 error log index, four
+  // 124-byte error log data structures from byte 4, bytes 500-501 device
+  // error count, byte 511 checksum.
+  AtaExtErrorLogSummary log;
+  log.version = std::to_integer<uint8_t>(first_page[0]);
+  log.most_recent_index = static_cast<uint16_t>(LoadLe(first_page, 2, 2));
+  log.error_count = static_cast<uint16_t>(LoadLe(first_page, 500, 2));
+  return log;
+}
+
+Result<AtaSelfTestLog> ParseAtaExtendedSelfTestLog(std::span<const std::byte> pages, bool ignore_checksum) {
+  if (pages.empty() || pages.size() % 512 != 0) {
+    return Fail(ErrorCode::kMalformed,
+                fmt::format("Extended SMART self-test log: {} bytes, expected a multiple of 512", pages.size()));
+  }
+  const size_t page_count = pages.size() / 512;
+  for (size_t p = 0; p < page_count && !ignore_checksum; ++p) {
+    const std::string what = fmt::format("Extended SMART self-test log page {}", p);
+    if (Result<void> sum = CheckSum(pages.subspan(p * 512, 512), what); !sum) return tl::unexpected(sum.error());
+  }
+  // ATA8-ACS table A.12: byte 0 version, bytes 2-3 descriptor index (1-based
+  // in practice, as smartctl notes), 19 descriptors of 26 bytes from byte 4
+  // in every page. Table A.13: descriptor bytes 5-10 hold a 48-bit LBA.
+  constexpr size_t kExtPerPage = 19;
+  constexpr size_t kExtDescriptorBytes = 26;
+  AtaSelfTestLog log;
+  log.revision = std::to_integer<uint8_t>(pages[0]);
+  const size_t most_recent = LoadLe(pages, 2, 2);
+  const size_t total = page_count * kExtPerPage;
+  if (most_recent > total) {
+    return Fail(ErrorCode::kMalformed,
+                fmt::format("Extended SMART self-test log: descriptor index {} is above {}", most_recent, total));
+  }
+  if (most_recent == 0) return log;
+  for (size_t step = 0; step < total; ++step) {
+    const size_t index = (most_recent - 1 + total - step) % total;
+    const size_t offset = (index / kExtPerPage) * 512 + 4 + (index % kExtPerPage) * kExtDescriptorBytes;
+    const std::span<const std::byte> descriptor = pages.subspan(offset, kExtDescriptorBytes);
+    if (IsEmpty(descriptor)) continue;
+    const uint64_t lba = LoadLe(descriptor, 5, 6);
+    log.entries.push_back(DecodeEntry(descriptor, lba, lba == 0xffffffffffff));
   }
   return log;
 }

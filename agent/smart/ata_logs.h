@@ -1,12 +1,15 @@
-// ATA SMART logs read with SMART READ LOG: the summary SMART error log (log
-// address 01h) and the SMART self-test log (log address 06h). Layouts:
-// ATA/ATAPI-5 (T13/1321D rev 1) tables 39-45, unchanged in ATA8-ACS and
-// ACS-3 (Annex A, "Summary SMART Error log" and "SMART Self-Test log").
-// Pure functions over one 512-byte page each.
+// ATA SMART logs: the summary SMART error log (log address 01h) and the
+// SMART self-test log (06h), read with SMART READ LOG, and their 48-bit
+// successors read with READ LOG EXT, the Extended Comprehensive SMART error
+// log (03h) and the Extended SMART self-test log (07h), which `smartctl -x`
+// prints instead. Layouts: ATA/ATAPI-5 (T13/1321D rev 1) tables 39-45 for
+// 01h/06h, ATA8-ACS (T13/1699-D rev 6a) tables A.7 and A.12-A.13 for
+// 03h/07h, unchanged in ACS-3 Annex A. Pure functions over the pages.
 #pragma once
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -47,9 +50,10 @@ struct AtaSelfTestEntry {
   uint8_t remaining_percent = 0;
   // Descriptor bytes 2-3: power-on hours when the test completed.
   uint16_t lifetime_hours = 0;
-  // Descriptor bytes 5-8: LBA of the first failure, when the status is one of
-  // the failures (3h-8h) and the value is not FFFFFFFFh.
-  std::optional<uint32_t> first_failure_lba;
+  // LBA of the first failure (log 06h: descriptor bytes 5-8; log 07h: bytes
+  // 5-10), when the status is one of the failures (3h-8h) and the value is
+  // not all ones.
+  std::optional<uint64_t> first_failure_lba;
   // smartctl's verdict: status 3h-8h is a failed test.
   bool failed = false;
 };
@@ -66,5 +70,27 @@ struct AtaSelfTestLog {
 // Errors (kMalformed): the page does not sum to 0 mod 256 (unless
 // ignore_checksum), or byte 508 is above 21.
 Result<AtaSelfTestLog> ParseAtaSelfTestLog(Page512 page, bool ignore_checksum = false);
+
+struct AtaExtErrorLogSummary {
+  // Byte 0: log version.
+  uint8_t version = 0;
+  // Bytes 2-3: index of the most recent error log data structure (0: none).
+  uint16_t most_recent_index = 0;
+  // Bytes 500-501: device error count, smartctl's "Device Error Count: N".
+  uint16_t error_count = 0;
+};
+
+// The first 512-byte page of the Extended Comprehensive SMART error log
+// (03h), which carries the index and the count. Errors (kMalformed): the page
+// does not sum to 0 mod 256 (unless ignore_checksum).
+Result<AtaExtErrorLogSummary> ParseAtaExtendedErrorLog(Page512 first_page, bool ignore_checksum = false);
+
+// The Extended SMART self-test log (07h): `pages` is all of it, a multiple of
+// 512 bytes (19 descriptors of 26 bytes per page, from byte 4; page 0 bytes
+// 2-3 hold the 1-based index of the most recent descriptor over all pages).
+// Entries most recent first, as for log 06h. Errors (kMalformed): no page or
+// a size that is not a multiple of 512, a page that does not sum to 0 mod
+// 256 (unless ignore_checksum), or an index beyond the descriptors.
+Result<AtaSelfTestLog> ParseAtaExtendedSelfTestLog(std::span<const std::byte> pages, bool ignore_checksum = false);
 
 }  // namespace vigie::agent::smart

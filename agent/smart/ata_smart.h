@@ -1,8 +1,8 @@
 // ATA SMART READ DATA and SMART READ THRESHOLDS pages -> the attribute table
 // and drive temperature as `smartctl -A` prints them. Page layout: ATA8-ACS
 // (T13/1699-D rev 6a) table 62 for SMART READ DATA; the 12-byte attribute
-// entries and the thresholds page follow SFF-8035i rev 2, which ACS-3 (7.55.6)
-// leaves vendor specific and smartmontools (struct ata_smart_values,
+// entries and the thresholds page follow SFF-8035i rev 2, which ACS-3 leaves
+// vendor specific and smartmontools (struct ata_smart_values,
 // ata_smart_thresholds_pvt) decodes.
 //
 // Pure functions over the 512-byte pages; no I/O. Cost: one pass over 30
@@ -42,8 +42,8 @@ struct AtaAttribute {
   uint64_t raw = 0;
   // Entry byte 11 (vendor-specific; msec24hour32 keeps milliseconds there).
   uint8_t reserved = 0;
-  // The format and byte order used, and what smartctl's JSON calls
-  // "raw"."value" (AtaOrderedRawValue).
+  // The format used (kDefault resolved to raw48), and the raw value in the
+  // definition's byte order: smartctl's JSON "raw"."value" (AtaOrderedRawValue).
   AtaRawFormat format = AtaRawFormat::kRaw48;
   uint64_t raw_ordered = 0;
   // See AtaFormattedRaw: the first number smartctl prints, and its text.
@@ -82,7 +82,7 @@ struct AtaDecodeOptions {
 // options.ignore_checksum, or a data page with no attribute at all (all
 // zeros: a bridge that answered without asking the drive). A repeated id is
 // kept twice, as smartctl prints it. `thresholds` may be null (a drive
-// that rejects READ THRESHOLDS, a retired command since ACS-3): thresholds are
+// that rejects READ THRESHOLDS, obsolete in today's ACS standards): thresholds are
 // then 0 and threshold_found false.
 Result<AtaSmartData> ParseAtaSmartData(Page512 data, const Page512* thresholds,
                                        const AtaDecodeOptions& options = {});

@@ -264,6 +264,60 @@ TEST(AtaLogs, NoSelfTestLogged) {
   EXPECT_TRUE(log->entries.empty());
 }
 
+TEST(AtaLogs, ExtendedSelfTestLogSpansPages) {
+  // Two pages: 38 descriptors; the most recent is descriptor 20 (page 1,
+  // slot 0), the one before it descriptor 19 (page 0, slot 18).
+  std::array<std::byte, 1024> pages{};
+  pages[0] = std::byte{1};
+  pages[2] = std::byte{20};
+  const auto descriptor = [&](size_t page, size_t slot, uint8_t status, uint16_t hours, uint64_t lba) {
+    const size_t offset = page * 512 + 4 + slot * 26;
+    pages[offset] = std::byte{0x02};
+    pages[offset + 1] = static_cast<std::byte>(status);
+    for (size_t i = 0; i < 2; ++i) pages[offset + 2 + i] = static_cast<std::byte>(hours >> (8 * i));
+    for (size_t i = 0; i < 6; ++i) pages[offset + 5 + i] = static_cast<std::byte>(lba >> (8 * i));
+  };
+  descriptor(1, 0, 0x00, 200, 0xffffffffffff);
+  descriptor(0, 18, 0x70, 100, 0x123456789a);
+  for (size_t p = 0; p < 2; ++p) {
+    std::byte& checksum = pages[p * 512 + 511];
+    checksum = std::byte{0};
+    checksum = static_cast<std::byte>(-ByteSum(std::span(pages).subspan(p * 512, 512)));
+  }
+  const Result<AtaSelfTestLog> log = ParseAtaExtendedSelfTestLog(pages);
+  ASSERT_TRUE(log) << log.error().message;
+  ASSERT_EQ(log->entries.size(), 2u);
+  EXPECT_EQ(log->entries[0].lifetime_hours, 200);
+  EXPECT_FALSE(log->entries[0].first_failure_lba);
+  EXPECT_EQ(log->entries[1].status_text, "Completed: read failure");
+  EXPECT_EQ(log->entries[1].first_failure_lba, 0x123456789au);
+}
+
+TEST(AtaLogs, ExtendedSelfTestLogChecksSizeAndIndex) {
+  std::array<std::byte, 700> odd{};
+  const Result<AtaSelfTestLog> sized = ParseAtaExtendedSelfTestLog(odd);
+  ASSERT_FALSE(sized);
+  EXPECT_EQ(sized.error().message, "Extended SMART self-test log: 700 bytes, expected a multiple of 512");
+  Block page{};
+  page[2] = std::byte{20};  // one page holds 19 descriptors
+  Seal(page);
+  const Result<AtaSelfTestLog> indexed = ParseAtaExtendedSelfTestLog(page);
+  ASSERT_FALSE(indexed);
+  EXPECT_EQ(indexed.error().message, "Extended SMART self-test log: descriptor index 20 is above 19");
+}
+
+TEST(AtaLogs, ExtendedErrorCount) {
+  Block page{};
+  page[0] = std::byte{1};
+  Put(page, 500, 54376, 2);
+  Seal(page);
+  const Result<AtaExtErrorLogSummary> log = ParseAtaExtendedErrorLog(page);
+  ASSERT_TRUE(log) << log.error().message;
+  EXPECT_EQ(log->error_count, 54376);
+  page[3] ^= std::byte{1};
+  EXPECT_FALSE(ParseAtaExtendedErrorLog(page));
+}
+
 // ---------------------------------------------------------------- status
 
 TEST(AtaStatus, PowerModes) {

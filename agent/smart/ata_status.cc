@@ -5,7 +5,7 @@
 namespace vigie::agent::smart {
 
 Result<AtaPowerMode> DecodeAtaPowerMode(uint8_t count) {
-  // ACS-3 7.3.5, CHECK POWER MODE normal outputs, Count field.
+  // ACS-3, CHECK POWER MODE normal outputs, Count field.
   switch (count) {
     case 0x00:
     case 0x01:
@@ -31,7 +31,7 @@ bool IsSpunDown(AtaPowerMode mode) {
 }
 
 Result<bool> DecodeAtaSmartReturnStatus(uint8_t lba_mid, uint8_t lba_high) {
-  // ACS-3 7.55.7.4: 4Fh/C2h no threshold exceeded, F4h/2Ch threshold exceeded.
+  // ACS-3, SMART RETURN STATUS normal outputs: 4Fh/C2h no threshold exceeded, F4h/2Ch threshold exceeded.
   if (lba_mid == 0x4f && lba_high == 0xc2) return true;
   if (lba_mid == 0xf4 && lba_high == 0x2c) return false;
   return Fail(ErrorCode::kMalformed,

@@ -1,6 +1,7 @@
 // Decoders for the register outputs of two non-data ATA commands the disk
-// source issues: CHECK POWER MODE (ACS-3 7.3) and SMART RETURN STATUS
-// (ACS-3 7.55.7). Pure; the device layer passes the returned registers.
+// source issues: CHECK POWER MODE (E5h) and SMART RETURN STATUS (B0h/DAh),
+// as ACS-3 defines their normal outputs. Pure; the device layer passes the
+// returned registers.
 #pragma once
 
 #include <cstdint>
@@ -17,7 +18,7 @@ enum class AtaPowerMode : uint8_t {
   kNvCacheSpunUp,    // Count 41h
 };
 
-// The Count field after CHECK POWER MODE (ACS-3 7.3.5 table 39). Errors
+// The Count field after CHECK POWER MODE (ACS-3, normal outputs). Errors
 // (kMalformed): any other value.
 Result<AtaPowerMode> DecodeAtaPowerMode(uint8_t count);
 
@@ -26,7 +27,7 @@ Result<AtaPowerMode> DecodeAtaPowerMode(uint8_t count);
 bool IsSpunDown(AtaPowerMode mode);
 
 // SMART RETURN STATUS: LBA Mid/High 4Fh/C2h = no threshold exceeded (PASSED),
-// F4h/2Ch = a threshold exceeded (FAILED) (ACS-3 7.55.7.4). Returns true for
+// F4h/2Ch = a threshold exceeded (FAILED) (ACS-3, normal outputs). True for
 // PASSED, false for FAILED. Errors (kMalformed): any other pair (e.g. a
 // bridge that does not return the registers).
 Result<bool> DecodeAtaSmartReturnStatus(uint8_t lba_mid, uint8_t lba_high);

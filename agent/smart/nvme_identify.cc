@@ -11,7 +11,7 @@ Result<NvmeIdentifyController> ParseNvmeIdentifyController(Page4096 page) {
     return Fail(ErrorCode::kMalformed, "NVMe Identify Controller: all bytes zero");
   }
   NvmeIdentifyController id;
-  // NVMe Base 2.0 figure 275 (Identify Controller data structure).
+  // NVMe Base 2.0, Identify Controller data structure (figure 275).
   id.pci_vendor_id = static_cast<uint16_t>(LoadLe(page, 0, 2));             // bytes 1:0 VID
   id.pci_subsystem_vendor_id = static_cast<uint16_t>(LoadLe(page, 2, 2));   // bytes 3:2 SSVID
   id.serial = AsciiField(page, 4, 20);                                      // bytes 23:4 SN
@@ -26,7 +26,7 @@ Result<NvmeIdentifyController> ParseNvmeIdentifyController(Page4096 page) {
   if (capacity != 0) id.total_capacity_bytes = SaturateToUint64(capacity);
   id.namespace_count = static_cast<uint32_t>(LoadLe(page, 516, 4));         // bytes 519:516 NN
 
-  // The model number field is ASCII (NVMe Base 2.0 1.5.2, "ASCII string"):
+  // The model number field is an ASCII string (NVMe Base 2.0):
   // anything else means this is not an Identify Controller page.
   const bool printable = std::all_of(id.model.begin(), id.model.end(),
                                      [](char c) { return c >= 0x20 && c <= 0x7e; });

@@ -1,6 +1,7 @@
 // NVMe Identify Controller data structure (Identify command, CNS 01h):
-// NVM Express Base Specification 2.0, figure 275 ("Identify - Identify
-// Controller Data Structure, I/O Command Set Independent"). Pure.
+// NVM Express Base Specification 2.0, "Identify Controller Data Structure,
+// I/O Command Set Independent" (figure 275; figure numbers shift between 2.0
+// revisions, byte offsets do not). Pure.
 #pragma once
 
 #include <cstdint>

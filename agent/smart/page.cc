@@ -69,8 +69,8 @@ std::string AtaString(std::span<const std::byte> bytes, size_t offset, size_t wo
   std::string text;
   text.reserve(words * 2);
   for (size_t w = 0; w < words; ++w) {
-    // ACS-3 3.3.10: the first character of each word is in bits 15:8, i.e.
-    // the second byte of the little-endian word.
+    // ATA string convention (ACS-3 clause 3): the first character of each
+    // word is in bits 15:8, i.e. the second byte of the little-endian word.
     text.push_back(static_cast<char>(bytes[offset + 2 * w + 1]));
     text.push_back(static_cast<char>(bytes[offset + 2 * w]));
   }

@@ -39,14 +39,15 @@ uint64_t LoadLe(std::span<const std::byte> bytes, size_t offset, size_t size);
 Uint128 LoadLe128(std::span<const std::byte> bytes, size_t offset);
 
 // Sum of all bytes modulo 256: 0 for a valid ATA data structure whose last
-// byte is a checksum (ACS-3 7.13 / 7.55; ATA8-ACS 7.52.6.2).
+// byte is a checksum (ACS-3: IDENTIFY DEVICE word 255, the SMART data
+// structures and SMART logs).
 uint8_t ByteSum(std::span<const std::byte> bytes);
 
 // An ATA string of `words` 16-bit words at byte `offset`: each word holds two
-// characters, the first in bits 15:8 (ACS-3 3.3.10, "ATA string convention").
+// characters, the first in bits 15:8 (ACS-3 clause 3, "ATA string" convention).
 // Leading and trailing spaces (and NULs) are removed, as smartctl does.
 std::string AtaString(std::span<const std::byte> bytes, size_t offset, size_t words);
-// An NVMe ASCII field (left-justified, space padded; NVMe Base 2.0 1.5),
+// An NVMe ASCII field (left-justified, space padded; NVMe Base 2.0),
 // trailing and leading spaces and NULs removed.
 std::string AsciiField(std::span<const std::byte> bytes, size_t offset, size_t size);
 

@@ -229,28 +229,16 @@ TEST_P(RealAtaDrive, ErrorCountMatchesSmartctl) {
   EXPECT_EQ(std::to_string(log->error_count), expected.One("error_count"));
 }
 
-TEST_P(RealAtaDrive, SelfTestLogMatchesSmartctl) {
-  const std::string& drive = GetParam();
-  const Expectations expected(drive);
-  if (!expected.Has("self_test_count")) GTEST_SKIP() << "the output has no (standard) SMART self-test log";
-  const Bytes page = ReadSmartFixture(drive, "self_test_log.bin");
-  ASSERT_EQ(page.size(), 512u);
-  Result<AtaSelfTestLog> log = ParseAtaSelfTestLog(Page512(page.data(), 512));
-  if (!log) {
-    // Only a log smartctl itself called broken may fail, and it must still
-    // decode when the caller accepts a bad checksum, as smartctl does.
-    EXPECT_EQ(log.error().code, ErrorCode::kMalformed);
-    EXPECT_NE(log.error().message.find("checksum"), std::string::npos);
-    log = ParseAtaSelfTestLog(Page512(page.data(), 512), /*ignore_checksum=*/true);
-    ASSERT_TRUE(log) << log.error().message;
-  }
-  const auto& printed = expected.All("self_test");
-  ASSERT_EQ(std::to_string(log->entries.size()), expected.One("self_test_count"));
-  ASSERT_EQ(log->entries.size(), printed.size());
+// Compares decoded self-test entries with the printed ones: type, type text,
+// status byte, status text, lifetime hours, LBA or '-'.
+void ExpectSelfTests(const std::string& drive, const AtaSelfTestLog& log, const Expectations& expected,
+                     std::string_view key) {
+  const auto& printed = expected.All(key);
+  ASSERT_EQ(std::to_string(log.entries.size()), expected.One(std::string(key) + "_count"));
+  ASSERT_EQ(log.entries.size(), printed.size());
   for (size_t i = 0; i < printed.size(); ++i) {
-    // type, type text, status byte, status text, lifetime hours, LBA or '-'.
-    const AtaSelfTestEntry& e = log->entries[i];
-    SCOPED_TRACE(drive + " self-test #" + std::to_string(i + 1));
+    const AtaSelfTestEntry& e = log.entries[i];
+    SCOPED_TRACE(drive + " " + std::string(key) + " #" + std::to_string(i + 1));
     EXPECT_EQ(std::to_string(e.type), printed[i][0]);
     EXPECT_EQ(e.type_text, printed[i][1]);
     EXPECT_EQ(std::to_string(e.status_byte), printed[i][2]);
@@ -258,6 +246,47 @@ TEST_P(RealAtaDrive, SelfTestLogMatchesSmartctl) {
     EXPECT_EQ(std::to_string(e.lifetime_hours), printed[i][4]);
     EXPECT_EQ(e.first_failure_lba ? std::to_string(*e.first_failure_lba) : "-", printed[i][5]);
   }
+}
+
+TEST_P(RealAtaDrive, SelfTestLogMatchesSmartctl) {
+  const std::string& drive = GetParam();
+  const Expectations expected(drive);
+  if (!expected.Has("self_test_count")) GTEST_SKIP() << "the output has no SMART self-test log (06h)";
+  const Bytes page = ReadSmartFixture(drive, "self_test_log.bin");
+  ASSERT_EQ(page.size(), 512u);
+  Result<AtaSelfTestLog> log = ParseAtaSelfTestLog(Page512(page.data(), 512));
+  if (!log) {
+    // Only a log smartctl itself called broken (the page keeps a wrong
+    // checksum) may fail, and it must still decode when the caller accepts a
+    // bad checksum, as smartctl does.
+    EXPECT_EQ(log.error().code, ErrorCode::kMalformed);
+    EXPECT_NE(log.error().message.find("checksum"), std::string::npos);
+    log = ParseAtaSelfTestLog(Page512(page.data(), 512), /*ignore_checksum=*/true);
+    ASSERT_TRUE(log) << log.error().message;
+  }
+  ExpectSelfTests(drive, *log, expected, "self_test");
+}
+
+TEST_P(RealAtaDrive, ExtendedErrorCountMatchesSmartctl) {
+  const std::string& drive = GetParam();
+  const Expectations expected(drive);
+  if (!expected.Has("ext_error_count")) GTEST_SKIP() << "the output has no Extended Comprehensive error log (03h)";
+  const Bytes page = ReadSmartFixture(drive, "ext_error_log.bin");
+  const Result<Page512> first_page = ToPage512(page, "ext_error_log.bin");
+  ASSERT_TRUE(first_page) << first_page.error().message;
+  const Result<AtaExtErrorLogSummary> log = ParseAtaExtendedErrorLog(*first_page);
+  ASSERT_TRUE(log) << log.error().message;
+  EXPECT_EQ(std::to_string(log->error_count), expected.One("ext_error_count"));
+}
+
+TEST_P(RealAtaDrive, ExtendedSelfTestLogMatchesSmartctl) {
+  const std::string& drive = GetParam();
+  const Expectations expected(drive);
+  if (!expected.Has("ext_self_test_count")) GTEST_SKIP() << "the output has no Extended self-test log (07h)";
+  const Bytes pages = ReadSmartFixture(drive, "ext_self_test_log.bin");
+  const Result<AtaSelfTestLog> log = ParseAtaExtendedSelfTestLog(pages);
+  ASSERT_TRUE(log) << log.error().message;
+  ExpectSelfTests(drive, *log, expected, "ext_self_test");
 }
 
 INSTANTIATE_TEST_SUITE_P(Fleet, RealAtaDrive, ::testing::ValuesIn(DrivesWhere(/*nvme=*/false)), Name);
@@ -403,6 +432,14 @@ TEST(RealDrives, SataSsdWear) {
   ExpectAttributeAsPrinted("kingston_skc400_ssd_wear", 173);  // "888 (Average 808)"
   ExpectAttributeAsPrinted("kingston_skc400_ssd_wear", 170);  // raw24/raw24 with byte order z54z10
   ExpectAttributeAsPrinted("micron_5300_ssd_crc_timeout", 199);
+}
+
+TEST(RealDrives, ThousandsOfAtaErrors) {
+  const std::string drive = "seagate_st9320325as_320gb_laptop_x";
+  const Bytes page = ReadSmartFixture(drive, "ext_error_log.bin");
+  const Result<AtaExtErrorLogSummary> log = ParseAtaExtendedErrorLog(Page512(page.data(), 512));
+  ASSERT_TRUE(log) << log.error().message;
+  EXPECT_EQ(std::to_string(log->error_count), Expectations(drive).One("ext_error_count"));
 }
 
 TEST(RealDrives, WornNvme) {

@@ -32,6 +32,8 @@ int DecodeAll512(Page512 page) {
   accepted += ParseAtaIdentify(page).has_value();
   accepted += ParseAtaSummaryErrorLog(page, true).has_value();
   accepted += ParseAtaSelfTestLog(page, true).has_value();
+  accepted += ParseAtaExtendedSelfTestLog(page, true).has_value();
+  accepted += ParseAtaExtendedErrorLog(page, true).has_value();
   accepted += ParseNvmeHealth(page).has_value();
   return accepted;
 }
@@ -44,6 +46,7 @@ TEST(Robustness, RandomPagesNeverCrash) {
     for (std::byte& b : bytes) b = static_cast<std::byte>(random());
     accepted += DecodeAll512(Page512(bytes.data(), 512));
     accepted += ParseNvmeIdentifyController(Page4096(bytes.data(), 4096)).has_value();
+    accepted += ParseAtaExtendedSelfTestLog(bytes, true).has_value();
   }
   // Random bytes are mostly accepted by the lenient paths: what matters is
   // that every call returned.
