@@ -20,8 +20,10 @@ import io
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
+import sys
 import tarfile
 import time
 
@@ -65,6 +67,8 @@ def cleanup():
 
 
 atexit.register(cleanup)
+# ctest's timeout sends SIGTERM: leave through SystemExit so that atexit runs.
+signal.signal(signal.SIGTERM, lambda *_: sys.exit("terminated"))
 
 
 def connect(path):
