@@ -1,6 +1,11 @@
 #include "agent/sources/rapl_source.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <charconv>
+#include <cstring>
 
 #include <fmt/format.h>
 
@@ -23,9 +28,10 @@ Result<uint64_t> ParseMicrojoules(const std::string& path, const std::string& te
   return value;
 }
 
-Error EnergyReadError(const std::string& path, Error error) {
-  if (error.code == ErrorCode::kPermissionDenied) error.message = RaplPermissionMessage(path);
-  return error;
+Error EnergyReadError(const std::string& path, int err) {
+  const ErrorCode code = ErrorCodeFromErrno(err);
+  if (code == ErrorCode::kPermissionDenied) return Error{code, RaplPermissionMessage(path)};
+  return Error{code, fmt::format("{}: {}", path, std::strerror(err))};
 }
 
 }  // namespace
@@ -71,19 +77,45 @@ RaplSource::RaplSource(const FileTree& tree) : tree_(tree) {
       continue;
     }
     zone.max_energy_range_uj = *range;
+    zone.fd = ::open(tree_.Resolve(zone.energy_path).c_str(), O_RDONLY | O_CLOEXEC);
     zones_.push_back(std::move(zone));
   }
+}
+
+RaplSource::~RaplSource() {
+  for (Zone& zone : zones_) {
+    if (zone.fd >= 0) ::close(zone.fd);
+  }
+}
+
+Result<uint64_t> RaplSource::ReadEnergy(Zone& zone) {
+  if (zone.fd < 0) {
+    zone.fd = ::open(tree_.Resolve(zone.energy_path).c_str(), O_RDONLY | O_CLOEXEC);
+    if (zone.fd < 0) return tl::unexpected(EnergyReadError(zone.energy_path, errno));
+  }
+  // A counter is at most 20 digits and a newline.
+  char buffer[32];
+  ssize_t n;
+  do {
+    n = ::pread(zone.fd, buffer, sizeof buffer - 1, 0);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) {
+    const int err = errno;
+    ::close(zone.fd);
+    zone.fd = -1;
+    return tl::unexpected(EnergyReadError(zone.energy_path, err));
+  }
+  std::string text(buffer, static_cast<size_t>(n));
+  if (!text.empty() && text.back() == '\n') text.pop_back();
+  return ParseMicrojoules(zone.energy_path, text);
 }
 
 void RaplSource::Collect(const CollectContext& context, v1::Report& report) {
   for (const Error& error : setup_errors_) AddSourceError(report, name(), error);
   for (Zone& zone : zones_) {
-    const Result<uint64_t> energy =
-        tree_.ReadText(zone.energy_path).and_then([&](const std::string& text) {
-          return ParseMicrojoules(zone.energy_path, text);
-        });
+    const Result<uint64_t> energy = ReadEnergy(zone);
     if (!energy) {
-      AddSourceError(report, name(), EnergyReadError(zone.energy_path, energy.error()));
+      AddSourceError(report, name(), energy.error());
       zone.previous_uj.reset();
       continue;
     }

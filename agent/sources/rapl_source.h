@@ -22,10 +22,16 @@
 // (PERMISSION_DENIED) that says so and how to fix it. Any other failed read
 // becomes a SourceError too, and the other zones are still read.
 //
-// Cost: the zone list, names and ranges are read once, at construction;
-// a cycle is one small read (open, read, close) per zone. A machine without
-// powercap (AMD before Linux 5.8, VMs) has no zones: Collect then adds
-// nothing, no error. Not thread-safe (it keeps the previous counters).
+// Cost: the zone list, names and ranges are read once, at construction, and
+// each energy_uj is opened then and kept open (one descriptor per zone,
+// under the FileTree's root); a cycle is one pread(2) at offset 0 per zone,
+// which makes sysfs call the attribute's show() again
+// (Documentation/filesystems/sysfs.rst, "Reading/Writing Attribute Data").
+// A file that could not be opened is opened again at the next cycle, and a
+// failed read closes it, so a zone that reappears (driver reloaded, udev
+// rule applied) is picked up. A machine without powercap (AMD before Linux
+// 5.8, VMs) has no zones: Collect then adds nothing, no error. Not
+// thread-safe (it keeps the previous counters).
 #pragma once
 
 #include <cstdint>
@@ -43,6 +49,9 @@ class RaplSource : public Source {
   // Lists the zones under tree's /sys/class/powercap. `tree` must outlive
   // the source.
   explicit RaplSource(const FileTree& tree);
+  ~RaplSource() override;
+  RaplSource(const RaplSource&) = delete;
+  RaplSource& operator=(const RaplSource&) = delete;
 
   std::string_view name() const override { return "rapl"; }
   // Appends a RaplZone per zone that has a previous reading to report.power.
@@ -55,6 +64,7 @@ class RaplSource : public Source {
     uint64_t max_energy_range_uj = 0;
     std::optional<uint64_t> previous_uj;
     int64_t previous_ns = 0;
+    int fd = -1;  // energy_uj, owned by the source; -1 while not open
   };
   const std::vector<Zone>& zones() const { return zones_; }
 
@@ -62,6 +72,8 @@ class RaplSource : public Source {
   const std::vector<Error>& setup_errors() const { return setup_errors_; }
 
  private:
+  Result<uint64_t> ReadEnergy(Zone& zone);
+
   const FileTree& tree_;
   std::vector<Zone> zones_;
   std::vector<Error> setup_errors_;

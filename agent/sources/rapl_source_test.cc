@@ -139,24 +139,45 @@ TEST(RaplSource, AMachineWithoutPowercapHasNoZonesAndNoError) {
   EXPECT_FALSE(report.has_power());
 }
 
-TEST(RaplSource, AnUnreadableZoneIsAnErrorAndTheOthersAreStillRead) {
+TEST(RaplSource, AZoneThatCannotBeOpenedIsAnErrorAndTheOthersAreStillRead) {
   testing::TempDir dir;
   CopyHost("laptop-thinkpad", dir);
+  // The core zone's counter is gone (its driver went away).
+  fs::remove(dir.path() / kCoreEnergy);
   const FileTree tree(dir.path());
   RaplSource source(tree);
   CollectAt(source, 0);
-  // The core counter cannot be read any more (read(2) of a directory: EISDIR).
-  fs::remove(dir.path() / kCoreEnergy);
-  fs::create_directory(dir.path() / kCoreEnergy);
   SetCounter(dir, kPackageEnergy, kPackageUj + 10'000'000);
   const v1::Report report = CollectAt(source, kSecond);
   ASSERT_EQ(report.source_errors_size(), 1);
   EXPECT_EQ(report.source_errors(0).source(), "rapl");
-  EXPECT_EQ(report.source_errors(0).code(), v1::SourceError::IO);
-  EXPECT_NE(report.source_errors(0).message().find("intel-rapl:0:0/energy_uj"), std::string::npos);
+  EXPECT_EQ(report.source_errors(0).code(), v1::SourceError::NOT_FOUND);
+  EXPECT_EQ(report.source_errors(0).message(),
+            "/sys/class/powercap/intel-rapl:0:0/energy_uj: No such file or directory");
   ASSERT_EQ(report.power().rapl_size(), 1);
   EXPECT_EQ(report.power().rapl(0).name(), "package-0");
   EXPECT_DOUBLE_EQ(report.power().rapl(0).watts(), 10.0);
+
+  // It comes back: read again from the next cycle on, first as a baseline.
+  SetCounter(dir, kCoreEnergy, kCoreUj);
+  EXPECT_EQ(CollectAt(source, 2 * kSecond).source_errors_size(), 0);
+  SetCounter(dir, kCoreEnergy, kCoreUj + 3'000'000);
+  const v1::Report back = CollectAt(source, 3 * kSecond);
+  ASSERT_EQ(back.power().rapl_size(), 2);
+  EXPECT_DOUBLE_EQ(back.power().rapl(1).watts(), 3.0);
+}
+
+TEST(RaplSource, AMalformedCounterIsAnError) {
+  testing::TempDir dir;
+  CopyHost("laptop-thinkpad", dir);
+  const FileTree tree(dir.path());
+  RaplSource source(tree);
+  std::ofstream(dir.path() / kCoreEnergy, std::ios::trunc) << "-5\n";
+  const v1::Report report = CollectAt(source, kSecond);
+  ASSERT_EQ(report.source_errors_size(), 1);
+  EXPECT_EQ(report.source_errors(0).code(), v1::SourceError::MALFORMED);
+  EXPECT_EQ(report.source_errors(0).message(),
+            "/sys/class/powercap/intel-rapl:0:0/energy_uj: not a counter: '-5'");
 }
 
 // energy_uj is 0400 root since Linux 5.10. Tests run as root, whom file
