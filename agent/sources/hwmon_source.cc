@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <string_view>
 
 #include <fmt/format.h>
@@ -216,9 +217,9 @@ Result<void> HwmonSource::Reload() {
 }
 
 Result<void> HwmonSource::Init() {
-  FILE* config = nullptr;
+  std::unique_ptr<FILE, int (*)(FILE*)> config(nullptr, &std::fclose);
   if (!options_.config_path.empty()) {
-    config = std::fopen(options_.config_path.c_str(), "re");
+    config.reset(std::fopen(options_.config_path.c_str(), "re"));
     if (config == nullptr) {
       const int err = errno;
       return Fail(ErrorCodeFromErrno(err),
@@ -229,10 +230,10 @@ Result<void> HwmonSource::Init() {
   g_parse_messages = &messages;
   g_config_path = options_.config_path.empty() ? nullptr : &options_.config_path;
   sensors_parse_error_wfn = CollectParseError;
-  const int err = sensors_init(config);
+  const int err = sensors_init(config.get());
   g_parse_messages = nullptr;
   g_config_path = nullptr;
-  if (config != nullptr) std::fclose(config);
+  config.reset();
   if (err != 0) {
     std::string message = fmt::format("libsensors initialization failed: {}", sensors_strerror(err));
     for (const std::string& m : messages) message += "; " + m;

@@ -88,9 +88,9 @@ class HwmonSource : public Source {
   // Chips found at the last (re)initialization, as `sensors` names them.
   std::vector<std::string> ChipNames() const;
 
+ private:
   struct Plan;  // What to read each cycle, built at (re)initialization.
 
- private:
   Result<void> Init();
   void Release();
 
