@@ -278,6 +278,23 @@ TEST_F(FakeSys, AFeatureThatFailsToReadIsASourceErrorAndTheRestIsRead) {
   EXPECT_EQ(report.sensors_size(), 16 - 1);
 }
 
+TEST_F(FakeSys, AChipThatFailsWholeIsOneSourceError) {
+  HwmonSource source;
+  for (const char* input : {"/temp1_input", "/temp2_input", "/temp3_input"}) {
+    Set(std::string(kCoretemp) + input, "garbage");
+  }
+  const v1::Report report = CollectOnce(source);
+  Set(std::string(kCoretemp) + "/temp1_input", "45000");
+  Set(std::string(kCoretemp) + "/temp2_input", "43000");
+  Set(std::string(kCoretemp) + "/temp3_input", "44000");
+  ASSERT_EQ(report.source_errors_size(), 1);
+  EXPECT_EQ(report.source_errors(0).code(), v1::SourceError::IO);
+  EXPECT_EQ(report.source_errors(0).message(),
+            "coretemp-isa-0000: none of its 3 features could be read; first: "
+            "coretemp-isa-0000 Package id 0 (temp1_input): Can't read");
+  EXPECT_EQ(report.sensors_size(), 16 - 3);
+}
+
 TEST_F(FakeSys, MayReadSkipsAChipAndSeesEveryChipPath) {
   std::set<std::string> asked;
   HwmonOptions options;

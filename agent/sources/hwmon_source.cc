@@ -282,20 +282,22 @@ void HwmonSource::Collect(const CollectContext&, v1::Report& report) {
   }
   for (const ChipPlan& chip : plan_->chips) {
     if (options_.may_read && !options_.may_read(chip.path)) continue;
+    std::vector<Error> errors;
+    int values_read = 0;
     for (const FeaturePlan& feature : chip.features) {
       const auto read = [&](const SubfeatureRef& ref) -> std::optional<double> {
         double value = 0;
         const int err = sensors_get_value(chip.chip, ref.number, &value);
         if (err == 0) return value;
-        AddSourceError(report, name(),
-                       Error{ErrorCodeFromSensors(err),
-                             fmt::format("{} {} ({}): {}", chip.name, feature.label, ref.name,
-                                         sensors_strerror(err))});
+        errors.push_back(Error{ErrorCodeFromSensors(err),
+                               fmt::format("{} {} ({}): {}", chip.name, feature.label, ref.name,
+                                           sensors_strerror(err))});
         return std::nullopt;
       };
       if (!feature.value) continue;  // e.g. a temp with only temp1_max: nothing to report
       const std::optional<double> value = read(feature.value);
       if (!value) continue;
+      ++values_read;
       v1::Sensor& sensor = *report.add_sensors();
       sensor.set_chip(chip.name);
       sensor.set_label(feature.label);
@@ -321,6 +323,16 @@ void HwmonSource::Collect(const CollectContext&, v1::Report& report) {
       }
       sensor.set_alarm(alarm);
     }
+    if (values_read == 0 && errors.size() > 1) {
+      // The whole chip failed (its device went away, its bus hangs): one
+      // error for the chip rather than one per feature.
+      AddSourceError(report, name(),
+                     Error{errors.front().code,
+                           fmt::format("{}: none of its {} features could be read; first: {}",
+                                       chip.name, errors.size(), errors.front().message)});
+      continue;
+    }
+    for (const Error& error : errors) AddSourceError(report, name(), error);
   }
 }
 

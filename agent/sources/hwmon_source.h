@@ -23,7 +23,8 @@
 // Errors never stop the cycle: a feature whose value cannot be read is left
 // out and becomes a SourceError naming the chip and the feature; a limit or
 // alarm flag that cannot be read is left unset (alarm: false) and becomes a
-// SourceError too; the remaining features and chips are still read. If
+// SourceError too; the remaining features and chips are still read. A chip
+// none of whose features could be read is one SourceError for the chip. If
 // libsensors could not be initialized (a configuration file that cannot be
 // opened, one libsensors rejects), each Collect reports that one error until
 // a Reload succeeds. A bad line that libsensors' parser skips is only a
