@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -29,6 +30,9 @@ namespace fs = std::filesystem;
 
 constexpr char kCoretemp[] = "devices/platform/coretemp.0/hwmon/hwmon0";
 constexpr char kPackageEnergy[] = "devices/virtual/powercap/intel-rapl/intel-rapl:0/energy_uj";
+// Features of the fixture: acpitz 1, coretemp 3, nct6775 9, nvme 2,
+// drivetemp 1, amdgpu 4.
+constexpr int kSensorCount = 20;
 
 class FakeSys : public ::testing::Test {
  protected:
@@ -197,11 +201,14 @@ TEST_F(FakeSys, EveryChipLabelValueLimitAndAlarmMatchesSensorsU) {
 // PROVENANCE.md), as the agent reports them.
 TEST_F(FakeSys, ReadsTheRecordedChipsInTheProtosUnits) {
   HwmonSource source;
-  EXPECT_EQ(source.ChipNames(),
-            (std::vector<std::string>{"acpitz-acpi-0", "coretemp-isa-0000", "nct6775-isa-0290",
-                                      "nvme-pci-3d00", "drivetemp-scsi-0-0"}));
+  // In /sys/class/hwmon's readdir order, which depends on the file system.
+  std::vector<std::string> chips = source.ChipNames();
+  std::sort(chips.begin(), chips.end());
+  EXPECT_EQ(chips, (std::vector<std::string>{"acpitz-acpi-0", "amdgpu-pci-0100", "coretemp-isa-0000",
+                                             "drivetemp-scsi-0-0", "nct6775-isa-0290",
+                                             "nvme-pci-3d00"}));
   const v1::Report report = CollectOnce(source);
-  EXPECT_EQ(report.sensors_size(), 1 + 3 + 9 + 2 + 1);
+  EXPECT_EQ(report.sensors_size(), kSensorCount);
 
   const v1::Sensor* package = Find(report, "coretemp-isa-0000", "Package id 0");
   ASSERT_NE(package, nullptr);
@@ -245,6 +252,18 @@ TEST_F(FakeSys, ReadsTheRecordedChipsInTheProtosUnits) {
   EXPECT_DOUBLE_EQ(nvme->value(), 38.85);
   EXPECT_DOUBLE_EQ(nvme->min(), -273.15);
   EXPECT_DOUBLE_EQ(nvme->crit(), 84.85);
+
+  // amdgpu has power1_average and power1_cap, no power1_input or _max.
+  const v1::Sensor* gpu = Find(report, "amdgpu-pci-0100", "PPT");
+  ASSERT_NE(gpu, nullptr);
+  EXPECT_EQ(gpu->kind(), v1::Sensor::POWER);
+  EXPECT_DOUBLE_EQ(gpu->value(), 30.0);
+  EXPECT_DOUBLE_EQ(gpu->max(), 145.0);
+  EXPECT_FALSE(gpu->alarm());
+  const v1::Sensor* vddgfx = Find(report, "amdgpu-pci-0100", "vddgfx");
+  ASSERT_NE(vddgfx, nullptr);
+  EXPECT_DOUBLE_EQ(vddgfx->value(), 0.75);
+  EXPECT_FALSE(vddgfx->has_min());
 }
 
 TEST_F(FakeSys, AValueChangedInPlaceIsSeenAtTheNextCycle) {
@@ -275,7 +294,7 @@ TEST_F(FakeSys, AFeatureThatFailsToReadIsASourceErrorAndTheRestIsRead) {
   EXPECT_EQ(report.source_errors(0).message(), "coretemp-isa-0000 Core 0 (temp2_input): Can't read");
   EXPECT_EQ(Find(report, "coretemp-isa-0000", "Core 0"), nullptr);
   EXPECT_NE(Find(report, "coretemp-isa-0000", "Core 1"), nullptr);
-  EXPECT_EQ(report.sensors_size(), 16 - 1);
+  EXPECT_EQ(report.sensors_size(), kSensorCount - 1);
 }
 
 TEST_F(FakeSys, AChipThatFailsWholeIsOneSourceError) {
@@ -292,7 +311,7 @@ TEST_F(FakeSys, AChipThatFailsWholeIsOneSourceError) {
   EXPECT_EQ(report.source_errors(0).message(),
             "coretemp-isa-0000: none of its 3 features could be read; first: "
             "coretemp-isa-0000 Package id 0 (temp1_input): Can't read");
-  EXPECT_EQ(report.sensors_size(), 16 - 3);
+  EXPECT_EQ(report.sensors_size(), kSensorCount - 3);
 }
 
 TEST_F(FakeSys, MayReadSkipsAChipAndSeesEveryChipPath) {
@@ -307,9 +326,9 @@ TEST_F(FakeSys, MayReadSkipsAChipAndSeesEveryChipPath) {
   const v1::Report report = CollectOnce(source);
   EXPECT_EQ(asked, (std::set<std::string>{"/sys/class/hwmon/hwmon0", "/sys/class/hwmon/hwmon1",
                                           "/sys/class/hwmon/hwmon2", "/sys/class/hwmon/hwmon3",
-                                          "/sys/class/hwmon/hwmon4"}));
+                                          "/sys/class/hwmon/hwmon4", "/sys/class/hwmon/hwmon5"}));
   EXPECT_EQ(report.source_errors_size(), 0);
-  EXPECT_EQ(report.sensors_size(), 16 - 1);
+  EXPECT_EQ(report.sensors_size(), kSensorCount - 1);
   EXPECT_EQ(Find(report, "drivetemp-scsi-0-0", "temp1"), nullptr);
 }
 
@@ -386,42 +405,58 @@ TEST_F(FakeSys, OnlyOneSourceOwnsLibsensors) {
   const v1::Report report = CollectOnce(second);
   ASSERT_EQ(report.source_errors_size(), 1);
   EXPECT_EQ(report.source_errors(0).code(), v1::SourceError::UNAVAILABLE);
-  EXPECT_EQ(CollectOnce(first).sensors_size(), 16);
+  EXPECT_EQ(CollectOnce(first).sensors_size(), kSensorCount);
 }
 
-// Our text against the live `sensors` output: every line of a feature whose
-// details a v1::Sensor carries is the same. Not compared: the nct6775
-// temperatures (`sensors` adds hyst and the sensor type) and the drivetemp
-// one (lowest/highest).
-TEST_F(FakeSys, TextMatchesSensorsLineForLine) {
-  HwmonSource source;
-  const v1::Report report = CollectOnce(source);
-  const std::string ours = FormatSensors(report.sensors());
-  std::string theirs;
-  std::istringstream in(RunCommand("sensors 2>/dev/null"));
-  std::string line;
+// chip -> feature label -> its lines in `sensors`' text (the label's line and
+// the continuation lines of limits), without the "Adapter:" lines.
+using TextBlocks = std::map<std::string, std::map<std::string, std::string>>;
+
+TextBlocks ParseText(const std::string& text) {
+  TextBlocks blocks;
+  std::istringstream in(text);
+  std::string line, chip, label;
   while (std::getline(in, line)) {
-    if (line.rfind("Adapter: ", 0) == 0) continue;
-    theirs += line + '\n';
-  }
-  const std::set<std::string> not_compared = {"SYSTIN:", "CPUTIN:"};
-  std::istringstream our_lines(ours), their_lines(theirs);
-  std::string mine, chip;
-  int compared = 0;
-  while (std::getline(our_lines, mine) && std::getline(their_lines, line)) {
-    if (mine.empty()) {
+    if (line.empty()) {
       chip.clear();
     } else if (chip.empty()) {
-      chip = mine;
+      chip = line;
+    } else if (line.rfind("Adapter: ", 0) == 0) {
+      continue;
+    } else if (line[0] == ' ') {
+      blocks[chip][label] += "\n" + line;
+    } else {
+      label = line.substr(0, line.find(':'));
+      blocks[chip][label] = line;
     }
-    // The last chip: `sensors` prints a third line of limits for it.
-    if (chip == "drivetemp-scsi-0-0") break;
-    const std::string label = mine.substr(0, mine.find(':') + 1);
-    if (not_compared.count(label)) continue;  // one line in both, but with more in `sensors`
-    EXPECT_EQ(mine, line);
-    ++compared;
   }
-  EXPECT_GE(compared, 20);
+  return blocks;
+}
+
+// Our text against the live `sensors` output: every feature whose details a
+// v1::Sensor carries prints the same, chip by chip.
+TEST_F(FakeSys, TextMatchesSensorsFeatureForFeature) {
+  HwmonSource source;
+  const TextBlocks ours = ParseText(FormatSensors(CollectOnce(source).sensors()));
+  const TextBlocks theirs = ParseText(RunCommand("sensors 2>/dev/null"));
+  // What `sensors` prints beyond a v1::Sensor: hyst and the sensor type
+  // (nct6775 temperatures), hyst (amdgpu edge), lowest/highest (drivetemp),
+  // "cap" where the proto has max (amdgpu PPT).
+  const std::set<std::pair<std::string, std::string>> not_compared = {
+      {"nct6775-isa-0290", "SYSTIN"},  {"nct6775-isa-0290", "CPUTIN"},
+      {"amdgpu-pci-0100", "edge"},     {"drivetemp-scsi-0-0", "temp1"},
+      {"amdgpu-pci-0100", "PPT"}};
+  EXPECT_EQ(ours.size(), theirs.size());
+  int compared = 0;
+  for (const auto& [chip, features] : ours) {
+    for (const auto& [label, text] : features) {
+      if (not_compared.count({chip, label})) continue;
+      ASSERT_TRUE(theirs.count(chip) && theirs.at(chip).count(label)) << chip << " / " << label;
+      EXPECT_EQ(text, theirs.at(chip).at(label)) << chip << " / " << label;
+      ++compared;
+    }
+  }
+  EXPECT_EQ(compared, kSensorCount - static_cast<int>(not_compared.size()));
 }
 
 // The powercap tree of the same machine, read by RaplSource on the live
