@@ -337,6 +337,24 @@ TEST_F(FakeSys, MayReadSkipsAChipAndSeesEveryChipPath) {
   EXPECT_EQ(Find(report, "drivetemp-scsi-0-0", "temp1"), nullptr);
 }
 
+// What the disk source's predicate would do: leave the chip of a sleeping
+// disk (here sda) unread.
+TEST_F(FakeSys, DrivetempBlockDeviceNamesTheDiskOfTheChip) {
+  const FileTree root("/");
+  EXPECT_EQ(DrivetempBlockDevice(root, "/sys/class/hwmon/hwmon2"), "sda");
+  EXPECT_EQ(DrivetempBlockDevice(root, "/sys/class/hwmon/hwmon0"), std::nullopt);  // coretemp
+  EXPECT_EQ(DrivetempBlockDevice(root, "/sys/class/hwmon/hwmon9"), std::nullopt);  // none
+
+  HwmonOptions options;
+  options.may_read = [&](const std::string& path) {
+    return DrivetempBlockDevice(root, path) != "sda";
+  };
+  HwmonSource source(options);
+  const v1::Report report = CollectOnce(source);
+  EXPECT_EQ(report.sensors_size(), kSensorCount - 1);
+  EXPECT_EQ(Find(report, "drivetemp-scsi-0-0", "temp1"), nullptr);
+}
+
 TEST_F(FakeSys, ConfigLabelsAndComputeLinesApplyAndReloadRereadsThem) {
   testing::TempDir dir;
   const fs::path config = dir.Write("sensors3.conf",

@@ -177,6 +177,15 @@ ErrorCode ErrorCodeFromSensors(int err) {
 
 }  // namespace
 
+std::optional<std::string> DrivetempBlockDevice(const FileTree& tree,
+                                                const std::string& chip_sysfs_path) {
+  const Result<std::string> chip = tree.ReadText(chip_sysfs_path + "/name");
+  if (!chip || *chip != "drivetemp") return std::nullopt;
+  const std::vector<std::string> disks = tree.List(chip_sysfs_path + "/device/block");
+  if (disks.size() != 1) return std::nullopt;
+  return disks.front();
+}
+
 struct HwmonSource::Plan {
   std::vector<ChipPlan> chips;
 };

@@ -38,6 +38,7 @@
 #include <vector>
 
 #include "agent/sources/source.h"
+#include "common/file_tree.h"
 
 namespace vigie::agent {
 
@@ -50,6 +51,15 @@ namespace vigie::agent {
 // cycle, so it must be cheap. A chip refused is skipped silently: no
 // readings, no error.
 using MayReadChip = std::function<bool(const std::string& chip_sysfs_path)>;
+
+// The block device ("sda") whose drivetemp chip lives at `chip_sysfs_path`
+// (as given to MayReadChip), read through `tree`: the chip's `name` is
+// "drivetemp" and its `device` link leads to the SCSI device, whose block/
+// folder names the disk (Documentation/hwmon/drivetemp.rst). nullopt for any
+// other chip or when the files cannot be read. Costs one small read and one
+// directory listing, and sends nothing to the disk: cache it per path.
+std::optional<std::string> DrivetempBlockDevice(const FileTree& tree,
+                                                const std::string& chip_sysfs_path);
 
 struct HwmonOptions {
   // A sensors3.conf to use instead of the system's (/etc/sensors3.conf and
