@@ -195,7 +195,7 @@ def variables(node_multi):
     """The datasource input, then site and node from label_values queries."""
     def query_var(name, label, query, multi):
         return {"type": "query", "name": name, "label": label, "datasource": DS,
-                "query": {"query": query, "refId": "PrometheusVariableQueryEditor-VariableQuery"},
+                "query": query,
                 "definition": query, "refresh": 2, "sort": 1, "multi": multi, "includeAll": multi,
                 "allValue": ".*" if multi else None, "current": {}, "options": [], "hide": 0}
 

@@ -321,7 +321,8 @@ TEST_F(DashboardsTest, SiteVariableListsEverySite) {
     const json board = ReadDashboard(name);
     for (const json& variable : board.at("templating").at("list")) {
       if (variable.at("name") != "site") continue;
-      EXPECT_EQ(LabelValues(variable.at("definition")), std::set<std::string>(kSites.begin(), kSites.end())) << name;
+      EXPECT_EQ(variable.at("definition"), variable.at("query"));
+      EXPECT_EQ(LabelValues(variable.at("query")), std::set<std::string>(kSites.begin(), kSites.end())) << name;
     }
   }
 }
@@ -331,7 +332,7 @@ TEST_F(DashboardsTest, NodeVariableListsTheNodesOfTheChosenSites) {
     const json board = ReadDashboard(name);
     for (const json& variable : board.at("templating").at("list")) {
       if (variable.at("name") != "node") continue;
-      const std::string definition = variable.at("definition");
+      const std::string definition = variable.at("query");
       EXPECT_EQ(LabelValues(Substitute(definition, ".*", "")), std::set<std::string>(kNodes.begin(), kNodes.end()))
           << name;
       EXPECT_EQ(LabelValues(Substitute(definition, "lyon", "")), (std::set<std::string>{"lyon-1", "lyon-2"})) << name;
