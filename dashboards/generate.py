@@ -42,6 +42,15 @@ class Layout:
         self.row_height = max(self.row_height, h)
         return panel
 
+    def place_under(self, panel, above, h):
+        """Below `above`, as wide as the panels from its left edge to the cursor."""
+        pos = above["gridPos"]
+        panel["id"] = self.next_id
+        self.next_id += 1
+        panel["gridPos"] = {"h": h, "w": self.x - pos["x"], "x": pos["x"], "y": pos["y"] + pos["h"]}
+        self.row_height = max(self.row_height, pos["h"] + h)
+        return panel
+
     def newline(self):
         self.y += self.row_height
         self.x = 0
@@ -78,7 +87,8 @@ def thresholds(*steps):
     return {"mode": "absolute", "steps": [{"color": c, "value": v} for v, c in steps]}
 
 
-def stat(title, tgts, unit="none", steps=((None, "green"),), description="", mappings=None, text_mode="auto"):
+def stat(title, tgts, unit="none", steps=((None, "green"),), description="", mappings=None, text_mode="auto",
+         overrides=()):
     return {
         "type": "stat",
         "title": title,
@@ -88,7 +98,7 @@ def stat(title, tgts, unit="none", steps=((None, "green"),), description="", map
         "fieldConfig": {
             "defaults": {"unit": unit, "thresholds": thresholds(*steps), "mappings": mappings or [],
                          "color": {"mode": "thresholds"}},
-            "overrides": [],
+            "overrides": list(overrides),
         },
         "options": {"reduceOptions": {"calcs": ["lastNotNull"], "fields": "", "values": False},
                     "colorMode": "background", "graphMode": "none", "textMode": text_mode,
@@ -311,11 +321,11 @@ def fleet():
         (table("Alerts", [target("vigie_alerts_firing{site=~\"$site\"} > 0", table=True, instant=True)],
                columns=[("node", "Node"), ("rule", "Rule"), ("severity", "Severity"), ("Value", "Firing")],
                exclude=("site",),
-               description="What the alerting engine is telling the members of this site right now."), 8, 6),
+               description="What the alerting engine is telling the members of this site right now."), 8, 8),
         (bargauge("Hottest sensor per node",
                   [target("max by (node) (vigie_sensor_temperature_celsius" + s + ")", "{{node}}")],
                   unit="celsius", steps=((None, "green"), (70, "orange"), (85, "red")), max_value=100,
-                  description="The hottest lm-sensors temperature of each node (CPU, board, drives)."), 8, 6),
+                  description="The hottest lm-sensors temperature of each node (CPU, board, drives)."), 8, 8),
         (stat("Disks", targets(
             ("sum(vigie_disk_smart_healthy" + s + ")", "SMART passed"),
             ("sum(1 - vigie_disk_smart_healthy" + s + ")", "SMART failed"),
@@ -324,19 +334,28 @@ def fleet():
              "bad sectors"),
             ("sum(vigie_disk_asleep" + s + ")", "asleep")),
             steps=((None, "green"),),
+            overrides=[override(name, thresholds=((None, "green"), (1, "red")))
+                       for name in ("SMART failed", "NVMe warning", "bad sectors")]
+            + [override("asleep", thresholds=((None, "blue"),))],
             description="SMART overall health, NVMe critical warnings, disks with reallocated, pending or "
-                        "uncorrectable sectors, and disks left asleep (not read) this cycle. See the Disks dashboard."), 8, 6),
+                        "uncorrectable sectors, and disks left asleep (not read) this cycle. See the Disks dashboard."),
+         "under", 4),
         (timeseries("Power drawn (CPU, RAPL)",
                     [target("sum by (node) (vigie_power_rapl_watts{site=~\"$site\",node=~\"$node\",zone=~\"package-[0-9]+\"})",
                             "{{node}}")],
                     unit="watt", min_value=0,
-                    description="CPU package power from RAPL, per node (what the processors draw, not the whole box)."), 12, 8),
+                    description="CPU package power from RAPL, per node (what the processors draw, not the whole box)."), 8, 8),
         (timeseries("Last seen", [target("time() - vigie_node_last_seen_timestamp_seconds" + s, "{{node}}")],
                     unit="s", min_value=0, steps=((None, "green"), (300, "red")),
-                    description="Seconds since each node's last report; a saw-tooth below the period is healthy."), 12, 8),
+                    description="Seconds since each node's last report; a saw-tooth below the period is healthy."), 24, 6),
     ]
+    # The Disks stat sits under the three stats, beside the Nodes table.
+    disks_stat = next(item for item in add if item[1] == "under")
+    add.remove(disks_stat)
     for panel, w, h in add:
         panels.append(layout.place(panel, w, h))
+        if panel["title"] == "Alerts firing":
+            panels.append(layout.place_under(disks_stat[0], panels[-3], disks_stat[2]))
     return dashboard("vigie-fleet", "Vigie / Fleet",
                      "Every site at a glance: who is up, what is hot, which disks worry, what it draws.", panels, True)
 
