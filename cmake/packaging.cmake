@@ -7,10 +7,14 @@
 #                    /lib/systemd/system/vigie-collector.service,
 #                    /etc/vigie/collector.toml.example, /usr/share/vigie/dashboards/
 #
-# Paths are Debian's, whatever CMAKE_INSTALL_PREFIX says about the programs:
-# the units name /usr/sbin and the examples /etc/vigie. Install with
-# CMAKE_INSTALL_PREFIX=/usr (the packages do).
+# Paths are Debian's: the units name /usr/sbin, so the prefix defaults to /usr
+# rather than /usr/local (`cmake --install build` as root installs for real;
+# DESTDIR=/tmp/x stages it). The units and examples keep their absolute paths.
 include_guard(GLOBAL)
+
+if(CMAKE_INSTALL_PREFIX_INITIALIZED_TO_DEFAULT)
+  set(CMAKE_INSTALL_PREFIX /usr CACHE PATH "Install prefix" FORCE)
+endif()
 
 set(VIGIE_UNIT_DIR "/lib/systemd/system" CACHE PATH "Where the systemd units go")
 set(VIGIE_CONFIG_DIR "/etc/vigie" CACHE PATH "Where the example configurations go")
