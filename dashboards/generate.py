@@ -327,11 +327,12 @@ def fleet():
                   unit="celsius", steps=((None, "green"), (70, "orange"), (85, "red")), max_value=100,
                   description="The hottest lm-sensors temperature of each node (CPU, board, drives)."), 8, 8),
         (stat("Disks", targets(
-            ("sum(vigie_disk_smart_healthy" + s + ")", "SMART passed"),
-            ("sum(1 - vigie_disk_smart_healthy" + s + ")", "SMART failed"),
-            ("sum(vigie_disk_nvme_critical_warning" + s + " > bool 0)", "NVMe warning"),
-            ("sum(sum by (node, disk) (vigie_disk_ata_attribute_raw{site=~\"$site\",node=~\"$node\",id=~\"5|197|198\"}) > bool 0)",
-             "bad sectors"),
+            # A sleeping disk is not read: count what its last full read of the day said.
+            ("sum(last_over_time(vigie_disk_smart_healthy" + s + "[1d]))", "SMART passed"),
+            ("sum(1 - last_over_time(vigie_disk_smart_healthy" + s + "[1d]))", "SMART failed"),
+            ("sum(last_over_time(vigie_disk_nvme_critical_warning" + s + "[1d]) > bool 0)", "NVMe warning"),
+            ("sum(sum by (node, disk) (last_over_time(vigie_disk_ata_attribute_raw"
+             "{site=~\"$site\",node=~\"$node\",id=~\"5|197|198\"}[1d])) > bool 0)", "bad sectors"),
             ("sum(vigie_disk_asleep" + s + ")", "asleep")),
             steps=((None, "green"),),
             overrides=[override(name, thresholds=((None, "green"), (1, "red")))
@@ -431,7 +432,8 @@ def node():
         overrides=[override("SMART", mappings=HEALTH, cell="color-background"),
                    override("Power-on", unit="h", decimals=0), override("Capacity", unit="bytes"),
                    override("Last full read", unit="s", decimals=0)],
-        description="Every disk in the newest report; an asleep disk keeps its last full read."), 24, 6)
+        description="Every disk in the newest report. A disk asleep when asked is left alone: it has no SMART "
+                    "column this cycle, and Last full read says how long ago it was last read."), 24, 6)
     add(table("Filesystems", targets(
         ("1 - vigie_filesystem_avail_bytes" + n + " / vigie_filesystem_size_bytes" + n, ""),
         ("vigie_filesystem_avail_bytes" + n, ""),
@@ -475,24 +477,36 @@ def node():
 
 def disks():
     layout = Layout()
-    s = '{site=~"$site",node=~"$node"}'
+
+    def last(metric, matchers=""):
+        # A disk asleep at read time is left alone and sends no readings that
+        # cycle: show what its last full read said, up to a day old.
+        return 'last_over_time(%s{site=~"$site",node=~"$node"%s}[1d])' % (metric, matchers)
 
     def attribute(id_):
         # One series per disk, without the id and attribute labels, so that
         # the table's merge joins it with the other columns.
-        return ('sum without (id, attribute) (vigie_disk_ata_attribute_raw{site=~"$site",node=~"$node",id="%s"})' % id_, "")
+        return ("sum without (id, attribute) (" + last("vigie_disk_ata_attribute_raw", ',id="%s"' % id_) + ")", "")
 
     # Higher is worse; one number to sort the fleet's disks by, the worst first.
+    def issue(expr, name):
+        return 'label_replace(%s, "issue", "%s", "", "")' % (expr, name)
+
     attention = (
-        "sum by (site, node, disk, model, serial, instance, job) (\n"
-        "    label_replace(vigie_disk_info" + s + " * 0, \"issue\", \"none\", \"\", \"\")\n"
-        " or label_replace((1 - vigie_disk_smart_healthy" + s + ") * 1000, \"issue\", \"smart\", \"\", \"\")\n"
-        " or label_replace((vigie_disk_nvme_critical_warning" + s + " > bool 0) * 1000, \"issue\", \"nvme_warning\", \"\", \"\")\n"
-        " or label_replace((vigie_disk_nvme_available_spare_ratio" + s + " < bool vigie_disk_nvme_available_spare_threshold_ratio" + s + ") * 500, \"issue\", \"spare\", \"\", \"\")\n"
-        " or label_replace(clamp_max(sum without (id, attribute) (vigie_disk_ata_attribute_raw{site=~\"$site\",node=~\"$node\",id=~\"5|197|198\"}), 999), \"issue\", \"sectors\", \"\", \"\")\n"
-        " or label_replace(clamp_max(vigie_disk_ata_attribute_raw{site=~\"$site\",node=~\"$node\",id=\"199\"}, 99), \"issue\", \"crc\", \"\", \"\")\n"
-        " or label_replace(vigie_disk_nvme_percentage_used_ratio" + s + " * 100, \"issue\", \"wear\", \"\", \"\")\n"
-        ")")
+        "sum by (site, node, disk, model, serial, instance, job) (\n    "
+        + "\n or ".join([
+            issue(last("vigie_disk_info") + " * 0", "none"),
+            issue("(1 - " + last("vigie_disk_smart_healthy") + ") * 1000", "smart"),
+            issue("(" + last("vigie_disk_nvme_critical_warning") + " > bool 0) * 1000", "nvme_warning"),
+            issue("(" + last("vigie_disk_nvme_available_spare_ratio") + " < bool "
+                  + last("vigie_disk_nvme_available_spare_threshold_ratio") + ") * 500", "spare"),
+            issue("clamp_max(sum without (id, attribute) ("
+                  + last("vigie_disk_ata_attribute_raw", ',id=~"5|197|198"') + "), 999)", "sectors"),
+            issue("clamp_max(sum without (id, attribute) (" + last("vigie_disk_ata_attribute_raw", ',id="199"')
+                  + "), 99)", "crc"),
+            issue(last("vigie_disk_nvme_percentage_used_ratio") + " * 100", "wear"),
+        ])
+        + "\n)")
     columns = [
         ("site", "Site"), ("node", "Node"), ("disk", "Disk"), ("model", "Model"), ("serial", "Serial"),
         ("Value #A", "Attention"), ("Value #B", "SMART"), ("Value #C", "Temp"), ("Value #D", "Power-on"),
@@ -503,14 +517,14 @@ def disks():
     counts = ((None, "green"), (1, "red"))
     panel = table("Every disk of the fleet, the worst first", targets(
         (attention, ""),
-        ("vigie_disk_smart_healthy" + s, ""),
-        ("vigie_disk_temperature_celsius" + s, ""),
-        ("vigie_disk_power_on_seconds_total" + s + " / 3600", ""),
+        (last("vigie_disk_smart_healthy"), ""),
+        (last("vigie_disk_temperature_celsius"), ""),
+        (last("vigie_disk_power_on_seconds_total") + " / 3600", ""),
         attribute(5), attribute(197), attribute(198), attribute(199),
-        ("vigie_disk_nvme_percentage_used_ratio" + s, ""),
-        ("vigie_disk_nvme_available_spare_ratio" + s, ""),
-        ("vigie_disk_nvme_critical_warning" + s, ""),
-        ("vigie_disk_nvme_media_errors_total" + s, ""),
+        (last("vigie_disk_nvme_percentage_used_ratio"), ""),
+        (last("vigie_disk_nvme_available_spare_ratio"), ""),
+        (last("vigie_disk_nvme_critical_warning"), ""),
+        (last("vigie_disk_nvme_media_errors_total"), ""),
         instant=True, table=True),
         columns=columns, sort_by="Attention",
         overrides=[
@@ -532,7 +546,8 @@ def disks():
         description="Click a header to sort. Attention (higher is worse): 1000 for a failed SMART health or an NVMe "
                     "critical warning, 500 for NVMe spare under its threshold, plus reallocated + pending + "
                     "uncorrectable sectors (up to 999), CRC errors (up to 99) and the NVMe endurance used in %. "
-                    "A disk asleep this cycle keeps the values of its last full read.")
+                    "A disk asleep when last asked is not read (it is never woken up): its columns show its "
+                    "last full read of the past 24 hours.")
     panels = [layout.place(panel, 24, 20)]
     return dashboard("vigie-disks", "Vigie / Disks",
                      "Every disk of the fleet in one table, sorted by what needs attention first.", panels, True)
