@@ -106,10 +106,11 @@ def stat(title, tgts, unit="none", steps=((None, "green"),), description="", map
     }
 
 
-def timeseries(title, tgts, unit="none", description="", steps=((None, "green"),), min_value=None):
+def timeseries(title, tgts, unit="none", description="", steps=((None, "green"),), min_value=None, span_nulls=False):
+    """span_nulls: draw across gaps, for SMART readings that a sleeping disk skips."""
     defaults = {"unit": unit, "thresholds": thresholds(*steps), "color": {"mode": "palette-classic"},
                 "custom": {"drawStyle": "line", "lineWidth": 1, "fillOpacity": 0, "showPoints": "never",
-                           "spanNulls": False, "thresholdsStyle": {"mode": "off"}}}
+                           "spanNulls": span_nulls, "thresholdsStyle": {"mode": "off"}}}
     if min_value is not None:
         defaults["min"] = min_value
     return {
@@ -404,18 +405,18 @@ def node():
                    [target('vigie_disk_ata_attribute_raw{node=~"$node",id=~"5|197|198|199"}', "{{disk}} {{attribute}}")],
                    min_value=0,
                    description="ATA attributes 5, 197, 198 and 199 (raw counts). Any rise is a disk (or, for 199, a "
-                               "cable) starting to fail."), 12, 8)
+                               "cable) starting to fail.", span_nulls=True), 12, 8)
     add(timeseries("NVMe spare and wear", targets(
         ("vigie_disk_nvme_available_spare_ratio" + n, "{{disk}} spare"),
         ("vigie_disk_nvme_available_spare_threshold_ratio" + n, "{{disk}} spare threshold"),
-        ("vigie_disk_nvme_percentage_used_ratio" + n, "{{disk}} endurance used")), unit="percentunit", min_value=0), 12, 8)
+        ("vigie_disk_nvme_percentage_used_ratio" + n, "{{disk}} endurance used")), unit="percentunit", min_value=0, span_nulls=True), 12, 8)
     add(timeseries("NVMe media errors and unsafe shutdowns", targets(
         ("vigie_disk_nvme_media_errors_total" + n, "{{disk}} media errors"),
-        ("vigie_disk_nvme_unsafe_shutdowns_total" + n, "{{disk}} unsafe shutdowns")), min_value=0), 12, 8)
+        ("vigie_disk_nvme_unsafe_shutdowns_total" + n, "{{disk}} unsafe shutdowns")), min_value=0, span_nulls=True), 12, 8)
     add(timeseries("Normalized attribute margin", [target(
         'vigie_disk_ata_attribute_value{node=~"$node"} - vigie_disk_ata_attribute_threshold{node=~"$node"}',
         "{{disk}} {{attribute}}")],
-        description="Value minus threshold of every ATA attribute: the drive itself calls it failing at 0."), 12, 8)
+        description="Value minus threshold of every ATA attribute: the drive itself calls it failing at 0.", span_nulls=True), 12, 8)
 
     panels.append(layout.row("Last report"))
     add(table("Disks", targets(

@@ -10,7 +10,8 @@
 //             pushed over HTTP, then rebooted (new boot id, uptime back to 40 s)
 //   rennes-2  a real vigie-agent reading the recorded vm-2core host
 //   lyon-1    the sample hardware, a healthy NVMe disk, a SATA disk with
-//             pending, uncorrectable and CRC counts; pushed over HTTP
+//             pending, uncorrectable and CRC counts; pushed over HTTP, then
+//             again with that disk asleep (not read, so no SMART readings)
 //   lyon-2    configured, never reported: down
 #include <chrono>
 #include <fstream>
@@ -232,6 +233,17 @@ class DashboardsTest : public ::testing::Test {
 
       // Boot a scraped, then the reboot: uptime goes back to 40 s between two scrapes.
       if (!WaitFor("vigie_node_uptime_seconds{node=\"rennes-1\"}", "5000")) return;
+      // lyon-1's SATA disk read once, then asleep (left alone, no readings).
+      if (!WaitFor("vigie_disk_ata_attribute_raw{node=\"lyon-1\",id=\"197\"}", "8")) return;
+      v1::Report asleep = HardwareNode("lyon-1", "boot-c", 86460, /*degraded_sata=*/true);
+      asleep.set_seq(2);
+      v1::Disk* sda = asleep.mutable_disks(0);
+      sda->clear_ata_attributes();
+      sda->clear_temperature_celsius();
+      sda->clear_health();
+      sda->set_status(v1::Disk::SKIPPED_ASLEEP);
+      if (!Push(asleep)) return;
+      if (!WaitFor("absent(vigie_disk_ata_attribute_raw{node=\"lyon-1\"})", "1")) return;
       if (!WaitFor("sum(vigie_node_up{node=\"rennes-2\"})", "1")) return;
       if (!Push(HardwareNode("rennes-1", "boot-b", 40, /*degraded_sata=*/false))) return;
       if (!WaitFor("vigie_node_uptime_seconds{node=\"rennes-1\"}", "40")) return;
@@ -376,7 +388,8 @@ TEST_F(DashboardsTest, RebootAnnotationMarksTheRebootedNodeOnly) {
 // The Disks table's Attention column puts the disk with an NVMe critical
 // warning first (1000 + 75 % endurance used), then the SATA disks by their
 // sector counts: lyon-1's sda (304 reallocated + 8 pending + 2 uncorrectable
-// + 3 CRC) before rennes-1's (304 reallocated).
+// + 3 CRC, from its last full read: it is asleep now) before rennes-1's (304
+// reallocated).
 TEST_F(DashboardsTest, DisksAttentionRanksTheWorstFirst) {
   const json board = ReadDashboard("disks");
   const std::string expr = Substitute(board.at("panels")[0].at("targets")[0].at("expr"), ".*", ".*");
