@@ -3,7 +3,7 @@
 
 The JSON files are committed; run this after editing it and commit both:
 
-    python3 dashboards/generate.py
+    python3 dashboards/generate.py            # --check: only say whether they are up to date
 
 Schema: Grafana 10 and 11 (schemaVersion 39). The datasource is the input
 ${DS_PROMETHEUS}: importing a file from the UI asks for a Prometheus data
@@ -15,6 +15,7 @@ Prometheus scraping a real collector.
 """
 import json
 import pathlib
+import sys
 
 HERE = pathlib.Path(__file__).resolve().parent
 DS = {"type": "prometheus", "uid": "${DS_PROMETHEUS}"}
@@ -555,10 +556,21 @@ def disks():
 
 
 def main():
+    # --check: write nothing, fail if a committed file differs from what this script makes.
+    check = "--check" in sys.argv[1:]
+    stale = []
     for name, board in (("fleet", fleet()), ("node", node()), ("disks", disks())):
         path = HERE / (name + ".json")
-        path.write_text(json.dumps(board, indent=2, ensure_ascii=False) + "\n")
+        text = json.dumps(board, indent=2, ensure_ascii=False) + "\n"
+        if check:
+            if not path.exists() or path.read_text() != text:
+                stale.append(str(path.relative_to(HERE.parent)))
+            continue
+        path.write_text(text)
         print("wrote", path.relative_to(HERE.parent))
+    if stale:
+        print("out of date (run python3 dashboards/generate.py and commit):", " ".join(stale))
+        sys.exit(1)
 
 
 if __name__ == "__main__":

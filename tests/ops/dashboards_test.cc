@@ -128,6 +128,81 @@ std::vector<PanelQuery> PanelQueries(const std::string& name, const std::string&
   return queries;
 }
 
+// Every panel and panel in a row, flattened.
+std::vector<json> AllPanels(const json& board) {
+  std::vector<json> panels;
+  for (const json& panel : board.at("panels")) {
+    panels.push_back(panel);
+    for (const json& inner : panel.value("panels", json::array())) panels.push_back(inner);
+  }
+  return panels;
+}
+
+const char* const kDashboards[] = {"fleet", "node", "disks"};
+
+// Imported from the UI, ${DS_PROMETHEUS} is the __inputs entry; provisioned
+// from a file, it is the datasource variable of the same name.
+TEST(DashboardJson, EveryQueryUsesThePrometheusInput) {
+  for (const char* name : kDashboards) {
+    const json board = ReadDashboard(name);
+    ASSERT_EQ(board.at("__inputs").size(), 1u) << name;
+    EXPECT_EQ(board.at("__inputs")[0].at("name"), "DS_PROMETHEUS") << name;
+    EXPECT_EQ(board.at("templating").at("list")[0].at("name"), "DS_PROMETHEUS") << name;
+    EXPECT_EQ(board.at("templating").at("list")[0].at("type"), "datasource") << name;
+    for (const json& panel : AllPanels(board)) {
+      if (panel.at("type") == "row") continue;
+      EXPECT_EQ(panel.at("datasource").at("uid"), "${DS_PROMETHEUS}") << name << " / " << panel.at("title");
+      for (const json& target : panel.at("targets")) {
+        EXPECT_EQ(target.at("datasource").at("uid"), "${DS_PROMETHEUS}") << name << " / " << panel.at("title");
+      }
+    }
+  }
+}
+
+TEST(DashboardJson, PanelsHaveUniqueIdsAndDoNotOverlap) {
+  for (const char* name : kDashboards) {
+    const std::vector<json> panels = AllPanels(ReadDashboard(name));
+    std::set<int> ids;
+    for (size_t i = 0; i < panels.size(); ++i) {
+      const json& a = panels[i].at("gridPos");
+      EXPECT_TRUE(ids.insert(panels[i].at("id").get<int>()).second) << name << ": id " << panels[i].at("id");
+      EXPECT_LE(a.at("x").get<int>() + a.at("w").get<int>(), 24) << name << " / " << panels[i].at("title");
+      for (size_t j = 0; j < i; ++j) {
+        const json& b = panels[j].at("gridPos");
+        const bool apart = a["x"].get<int>() >= b["x"].get<int>() + b["w"].get<int>() ||
+                           b["x"].get<int>() >= a["x"].get<int>() + a["w"].get<int>() ||
+                           a["y"].get<int>() >= b["y"].get<int>() + b["h"].get<int>() ||
+                           b["y"].get<int>() >= a["y"].get<int>() + a["h"].get<int>();
+        EXPECT_TRUE(apart) << name << ": " << panels[i].at("title") << " overlaps " << panels[j].at("title");
+      }
+    }
+  }
+}
+
+// A table names its value columns "Value #<refId>": each must be one of its queries.
+TEST(DashboardJson, TableColumnsNameTheirQueries) {
+  for (const char* name : kDashboards) {
+    for (const json& panel : AllPanels(ReadDashboard(name))) {
+      if (panel.at("type") != "table") continue;
+      std::set<std::string> refs;
+      for (const json& target : panel.at("targets")) {
+        refs.insert("Value #" + target.at("refId").get<std::string>());
+        EXPECT_EQ(target.value("format", ""), "table") << name << " / " << panel.at("title");
+        EXPECT_TRUE(target.value("instant", false)) << name << " / " << panel.at("title");
+      }
+      if (refs.size() == 1) refs = {"Value"};
+      for (const json& step : panel.at("transformations")) {
+        if (step.at("id") != "organize") continue;
+        for (const auto& [field, shown] : step.at("options").at("renameByName").items()) {
+          if (!field.starts_with("Value")) continue;
+          EXPECT_TRUE(refs.contains(field)) << name << " / " << panel.at("title") << ": " << field << " (" << shown
+                                            << ") names no query";
+        }
+      }
+    }
+  }
+}
+
 class DashboardsTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
