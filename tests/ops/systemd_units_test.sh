@@ -6,6 +6,10 @@
 #   usage: systemd_units_test.sh SOURCE_DIR
 set -euo pipefail
 src=$1
+# scripts/quickstart installs the systemd package (PACKAGES); a bare machine run as root gets it here.
+if ! command -v systemd-analyze >/dev/null && [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends systemd >/dev/null
+fi
 command -v systemd-analyze >/dev/null || { echo "SKIP: systemd-analyze missing (Debian package systemd)"; exit 77; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
