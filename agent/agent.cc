@@ -64,8 +64,7 @@ int64_t WallUnixMs() { return ClockNs(CLOCK_REALTIME) / 1'000'000; }
 int64_t MonotonicNs() { return ClockNs(CLOCK_MONOTONIC); }
 int64_t BoottimeMs() { return ClockNs(CLOCK_BOOTTIME) / 1'000'000; }
 
-Agent::Agent(AgentConfig config, std::vector<std::unique_ptr<Source>> sources, std::string boot_id,
-             uint64_t first_seq)
+Agent::Agent(AgentConfig config, std::vector<ScheduledSource> sources, std::string boot_id, uint64_t first_seq)
     : config_(std::move(config)),
       sources_(std::move(sources)),
       boot_id_(std::move(boot_id)),
@@ -84,7 +83,7 @@ void Agent::ApplyCollectors() {
   }
 }
 
-v1::Report Agent::Collect(const CollectContext& context) {
+v1::Report Agent::Collect(const CollectContext& context, bool all_sources) {
   v1::Report report;
   report.set_node_id(config_.node_id);
   report.set_boot_id(boot_id_);
@@ -92,7 +91,14 @@ v1::Report Agent::Collect(const CollectContext& context) {
   report.set_timestamp_unix_ms(context.wall_unix_ms);
   report.set_agent_version(VIGIE_VERSION);
   report.set_reports_dropped(spool_.dropped());
-  for (const std::unique_ptr<Source>& source : sources_) source->Collect(context, report);
+  // Half a period of slack, so that timer jitter never pushes a source to
+  // the cycle after the one it is due in.
+  const int64_t slack_ns = static_cast<int64_t>(config_.period.count()) * 500'000;
+  for (ScheduledSource& scheduled : sources_) {
+    if (!all_sources && context.monotonic_ns + slack_ns < scheduled.next_due_ns) continue;
+    scheduled.source->Collect(context, report);
+    scheduled.next_due_ns = context.monotonic_ns + static_cast<int64_t>(scheduled.period.count()) * 1'000'000;
+  }
   for (v1::Event& event : pending_events_) *report.add_events() = std::move(event);
   pending_events_.clear();
   return report;
@@ -235,7 +241,13 @@ void Agent::Reload(int64_t now_ns) {
     fresh.node_id = config_.node_id;
   }
   const SpoolContents kept = spool_.Contents();
+  if (fresh.smart_period != config_.smart_period || fresh.disk_include != config_.disk_include ||
+      fresh.disk_exclude != config_.disk_exclude || fresh.spin_up_skip != config_.spin_up_skip ||
+      fresh.sensors_config != config_.sensors_config) {
+    LogWarning("[disks] and [sensors] changes take effect at the next restart");
+  }
   config_ = std::move(fresh);
+  for (ScheduledSource& scheduled : sources_) scheduled.source->OnReload();
   spool_ = ReportSpool(UrlsOf(config_), config_.spool_max_reports);
   spool_.Restore(kept, now_ns);
   ApplyCollectors();

@@ -29,12 +29,23 @@
 
 namespace vigie::agent {
 
+// A source and how often it runs: every cycle (period 0), or once per period
+// (SMART: 30 minutes), in the cycle where it falls due.
+struct ScheduledSource {
+  std::unique_ptr<Source> source;
+  std::chrono::milliseconds period{0};
+  int64_t next_due_ns = 0;
+};
+
 class Agent {
  public:
-  Agent(AgentConfig config, std::vector<std::unique_ptr<Source>> sources, std::string boot_id, uint64_t first_seq);
+  // Sources run in the given order (the disk source before the hwmon
+  // source, which asks it which disks sleep).
+  Agent(AgentConfig config, std::vector<ScheduledSource> sources, std::string boot_id, uint64_t first_seq);
 
-  // One report from every source, with identity and pending events.
-  v1::Report Collect(const CollectContext& context);
+  // One report, with identity and pending events, from the sources due at
+  // context.monotonic_ns, or from all of them when `all_sources`.
+  v1::Report Collect(const CollectContext& context, bool all_sources = false);
 
   // The loop; returns the process exit code after SIGTERM or SIGINT.
   int Run();
@@ -62,7 +73,7 @@ class Agent {
   int64_t NextRetryNs() const;
 
   AgentConfig config_;
-  std::vector<std::unique_ptr<Source>> sources_;
+  std::vector<ScheduledSource> sources_;
   std::string boot_id_;
   uint64_t next_seq_;
   std::vector<v1::Event> pending_events_;

@@ -49,6 +49,23 @@ AgentConfig LoadAgentConfig(const std::filesystem::path& path) {
     collect->RejectUnknownKeys();
   }
 
+  if (const std::optional<ConfigTable> disks = root.Table("disks")) {
+    config.disks_enabled = disks->Bool("enabled", config.disks_enabled);
+    config.smart_period = disks->Duration("period", config.smart_period, milliseconds(100), milliseconds(7 * 86'400'000LL));
+    const std::string skip = disks->String("skip", "standby");
+    const Result<SpinUpPolicy> policy = ParseSpinUpPolicy(skip);
+    if (!policy) disks->Reject("skip", fmt::format("'{}' is not one of never, sleep, standby, idle", skip));
+    config.spin_up_skip = *policy;
+    config.disk_include = disks->Strings("include");
+    config.disk_exclude = disks->Strings("exclude");
+    disks->RejectUnknownKeys();
+  }
+  if (const std::optional<ConfigTable> sensors = root.Table("sensors")) {
+    config.sensors_enabled = sensors->Bool("enabled", config.sensors_enabled);
+    if (sensors->Has("config")) config.sensors_config = sensors->Path("config").string();
+    sensors->RejectUnknownKeys();
+  }
+
   for (const ConfigTable& table : root.Tables("collector")) {
     CollectorTarget target;
     target.url = table.String("url");

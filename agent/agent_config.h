@@ -9,6 +9,13 @@
 //   spool_write_after = "15m"               # backlog older than this goes to disk
 //   retry_initial = "1s"                    # first retry delay, doubling ...
 //   retry_max = "5m"                        # ... up to this
+//   [disks]
+//   period = "30m"                          # SMART; a sleeping disk is never woken
+//   skip = "standby"                        # never | sleep | standby | idle, as smartd -n
+//   include = []                            # names or patterns read even if discovery skips them
+//   exclude = []                            # never read
+//   [sensors]
+//   config = ""                             # a sensors3.conf; empty: the system's
 //   [[collector]]                           # one or more: a primary and a standby
 //   url = "https://collector.example.org:9470"
 //   token_file = "/etc/vigie/agent.token"   # the secret never sits in this file
@@ -23,6 +30,8 @@
 #include <filesystem>
 #include <string>
 #include <vector>
+
+#include "agent/sources/disk_source.h"
 
 namespace vigie::agent {
 
@@ -50,6 +59,15 @@ struct AgentConfig {
   std::chrono::milliseconds retry_initial{1'000};
   std::chrono::milliseconds retry_max{5 * 60'000};
   std::vector<CollectorTarget> collectors;
+  // [disks]
+  bool disks_enabled = true;
+  std::chrono::milliseconds smart_period{30 * 60'000};
+  SpinUpPolicy spin_up_skip = SpinUpPolicy::kStandby;
+  std::vector<std::string> disk_include;
+  std::vector<std::string> disk_exclude;
+  // [sensors]
+  bool sensors_enabled = true;
+  std::string sensors_config;
 };
 
 AgentConfig LoadAgentConfig(const std::filesystem::path& path);

@@ -8,10 +8,18 @@
 
 #include "agent/agent.h"
 #include "agent/agent_config.h"
+#include "agent/report_json.h"
 #include "agent/report_text.h"
+#include "agent/smart/device_io.h"
+#include "agent/smart/recorded_device_io.h"
+#include "agent/sources/disk_source.h"
+#include "agent/sources/hwmon_source.h"
+#include "agent/sources/power_supply_source.h"
+#include "agent/sources/rapl_source.h"
 #include "agent/sources/system_source.h"
 #include "common/config.h"
 #include "common/file_tree.h"
+#include "common/json_writer.h"
 #include "common/log.h"
 
 namespace {
@@ -27,6 +35,12 @@ Options:
       --json          with --once: print the report as JSON for scripts
       --host-root DIR read /proc and /sys under DIR (a recorded host) instead
                       of the live system; overrides host_root in the config
+      --replay-disks DIR
+                      read the disks from a recording (--record) instead of
+                      the hardware
+      --record DIR    read every disk once, save exactly the bytes each
+                      command returned under DIR (with a PROVENANCE.md), print
+                      the disks as JSON and exit
   -v, --verbose       log debug messages
   -h, --help          show this help and exit
       --version       print the version and exit
@@ -42,6 +56,8 @@ struct Options {
   bool json = false;
   bool verbose = false;
   std::string host_root;
+  std::string replay_disks;
+  std::string record;
 };
 
 int UsageError(const std::string& message) {
@@ -73,6 +89,10 @@ int main(int argc, char** argv) {
       if (!value(&options.config)) return UsageError("--config needs a file");
     } else if (arg == "--host-root") {
       if (!value(&options.host_root)) return UsageError("--host-root needs a folder");
+    } else if (arg == "--replay-disks") {
+      if (!value(&options.replay_disks)) return UsageError("--replay-disks needs a folder");
+    } else if (arg == "--record") {
+      if (!value(&options.record)) return UsageError("--record needs a folder");
     } else if (arg == "--check-config") {
       options.check_config = true;
     } else if (arg == "--once") {
@@ -108,14 +128,56 @@ int main(int argc, char** argv) {
     LogError("cannot read the boot id: {}", boot_id.error().message);
     return 1;
   }
-  std::vector<std::unique_ptr<Source>> sources;
-  sources.push_back(std::make_unique<SystemSource>(host, MakeFilesystemUsageReader(host)));
+
+  // Disks: the hardware through the only code with ioctls, or a recording.
+  const std::unique_ptr<smart::DeviceIo> disk_io =
+      options.replay_disks.empty() ? smart::MakeLinuxDeviceIo() : smart::MakeRecordedDeviceIo(options.replay_disks);
+  const DiskSource::DiskLister disk_lister =
+      options.replay_disks.empty()
+          ? SysfsDiskLister(host, smart::DiskDiscoveryOptions{config.disk_include, config.disk_exclude})
+          : RecordedDiskLister(options.replay_disks);
+  const DiskSourceOptions disk_options{config.spin_up_skip};
+  if (!options.record.empty()) {
+    std::string command = "vigie-agent";
+    for (int i = 1; i < argc; ++i) command += std::string(" ") + argv[i];
+    const Result<std::vector<v1::Disk>> disks = RecordDisks(disk_lister, *disk_io, options.record, command, disk_options);
+    if (!disks) {
+      LogError("{}", disks.error().message);
+      return 1;
+    }
+    JsonWriter json;
+    json.BeginObject().Key("disks").BeginArray();
+    for (const v1::Disk& disk : *disks) WriteDiskJson(disk, json);
+    json.EndArray().EndObject();
+    std::printf("%s\n", json.str().c_str());
+    return 0;
+  }
+
+  // In this order: the disk source tells the hwmon source which disks sleep.
+  std::vector<ScheduledSource> sources;
+  auto disk_source = std::make_unique<DiskSource>(disk_lister, *disk_io, disk_options);
+  DiskSource* disks = disk_source.get();
+  if (config.disks_enabled) sources.push_back({std::move(disk_source), config.smart_period});
+  // libsensors reads the live /sys whatever host_root says.
+  const FileTree live_sys("/");
+  if (config.sensors_enabled) {
+    HwmonOptions hwmon;
+    hwmon.config_path = config.sensors_config;
+    hwmon.may_read = [&live_sys, disks](const std::string& chip_path) {
+      // Reading a drivetemp sensor sends the disk ATA commands: never for a sleeping disk.
+      return !HwmonChipOnSleepingDisk(live_sys, std::filesystem::path(chip_path).filename().string(), *disks);
+    };
+    sources.push_back({std::make_unique<HwmonSource>(std::move(hwmon)), {}});
+  }
+  sources.push_back({std::make_unique<RaplSource>(host), {}});
+  sources.push_back({std::make_unique<PowerSupplySource>(host), {}});
+  sources.push_back({std::make_unique<SystemSource>(host, MakeFilesystemUsageReader(host)), {}});
 
   curl_global_init(CURL_GLOBAL_DEFAULT);
   Agent agent(config, std::move(sources), *boot_id, static_cast<uint64_t>(BoottimeMs()));
   int status = 0;
   if (options.once) {
-    const v1::Report report = agent.Collect(CollectContext{WallUnixMs(), MonotonicNs()});
+    const v1::Report report = agent.Collect(CollectContext{WallUnixMs(), MonotonicNs()}, /*all_sources=*/true);
     std::fputs((options.json ? ReportAsJson(report) : ReportAsText(report)).c_str(), stdout);
   } else {
     status = agent.Run();

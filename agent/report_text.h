@@ -1,5 +1,5 @@
-// One report, for a person (`vigie-agent --once`, grouped and with units,
-// in the manner of `sensors` and `smartctl -A`) or for scripts (`--once --json`).
+// One report for a person (`vigie-agent --once`): grouped by disk, sensor
+// chip and power, with units, in the manner of `smartctl -A` and `sensors`.
 #pragma once
 
 #include <string>
@@ -9,6 +9,5 @@
 namespace vigie::agent {
 
 std::string ReportAsText(const v1::Report& report);
-std::string ReportAsJson(const v1::Report& report);
 
 }  // namespace vigie::agent

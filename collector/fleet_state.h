@@ -25,7 +25,9 @@ struct NodeState {
 class FleetState {
  public:
   // Records that `node_id` was heard at `seen_ms`; `newest` (may be null, for
-  // an all-duplicate push) replaces the last report if it is not older.
+  // an all-duplicate push) replaces the last report if it is not older. A
+  // report without a disk cycle (disks_read false) keeps the disks of the
+  // report it replaces.
   void Update(const std::string& node_id, int64_t seen_ms, std::shared_ptr<const v1::Report> newest,
               const NodeFacts& facts);
 

@@ -208,7 +208,10 @@ DiskSource::DiskSource(DiskLister disks, smart::DeviceIo& io, DiskSourceOptions 
     : disks_(std::move(disks)), io_(io), options_(options) {}
 
 void DiskSource::Collect(const CollectContext& context, v1::Report& report) {
+  report.set_disks_read(true);
+  known_.clear();
   for (const smart::DiscoveredDisk& disk : disks_()) {
+    known_.push_back(disk.ref);
     DiskState& state = states_[disk.ref.name];
     v1::Disk reading = ReadDisk(disk, context, state);
     LogIfChanged(reading, state);
@@ -286,6 +289,18 @@ bool DiskSource::KnownAsleep(std::string_view name) const {
   return it != states_.end() && it->second.asleep;
 }
 
+bool DiskSource::AsleepNow(std::string_view name) {
+  for (const smart::DiskRef& ref : known_) {
+    if (ref.name != name || ref.transport != DiskTransport::kAta) continue;
+    const Result<PowerMode> mode = io_.CheckPowerMode(ref);
+    // A disk whose mode cannot be told is left alone, as smartd does.
+    const bool asleep = !mode || ShouldSkip(options_.skip, *mode);
+    states_[ref.name].asleep = asleep;
+    return asleep;
+  }
+  return KnownAsleep(name);
+}
+
 DiskSource::DiskLister SysfsDiskLister(const FileTree& tree, smart::DiskDiscoveryOptions options) {
   return [&tree, options = std::move(options)] { return smart::DiscoverDisks(tree, options); };
 }
@@ -319,9 +334,9 @@ Result<std::vector<v1::Disk>> RecordDisks(const DiskSource::DiskLister& disks, s
   return std::vector<v1::Disk>(report.disks().begin(), report.disks().end());
 }
 
-bool HwmonChipOnSleepingDisk(const FileTree& tree, std::string_view hwmon, const DiskSource& disks) {
+bool HwmonChipOnSleepingDisk(const FileTree& tree, std::string_view hwmon, DiskSource& disks) {
   const Result<std::string> block = smart::BlockDeviceOfHwmon(tree, hwmon);
-  return block && disks.KnownAsleep(*block);
+  return block && disks.AsleepNow(*block);
 }
 
 }  // namespace vigie::agent

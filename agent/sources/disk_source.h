@@ -68,6 +68,11 @@ class DiskSource : public Source {
   // must not be read either (SPINUP.md). False for a disk never seen.
   bool KnownAsleep(std::string_view name) const;
 
+  // The same, asked now with CHECK POWER MODE (which never spins a disk up):
+  // the hwmon source reads sensors every minute while SMART waits 30, and a
+  // disk may have spun down in between. Cost: one ioctl.
+  bool AsleepNow(std::string_view name);
+
  private:
   struct DiskState {
     // The last reading with status READ (identity kept for skipped cycles).
@@ -86,6 +91,7 @@ class DiskSource : public Source {
   smart::DeviceIo& io_;
   DiskSourceOptions options_;
   std::map<std::string, DiskState, std::less<>> states_;
+  std::vector<smart::DiskRef> known_;  // the disks of the last cycle
 };
 
 // Lists the disks found under `tree` (production: FileTree("/")).
@@ -105,7 +111,7 @@ Result<std::vector<v1::Disk>> RecordDisks(const DiskSource::DiskLister& disks, s
                                           DiskSourceOptions options = {});
 
 // The hwmon source's question: is hwmon chip `hwmon` ("hwmon3") a drivetemp
-// sensor of a disk that the disk source last found asleep? If so, the hwmon
+// sensor of a disk that is asleep now (DiskSource::AsleepNow)? If so, the hwmon
 // source must not read its temp1_input, temp1_lowest or temp1_highest.
 //
 // Why (agent/smart/SPINUP.md has the details): in the kernel's
@@ -118,6 +124,6 @@ Result<std::vector<v1::Disk>> RecordDisks(const DiskSource::DiskLister& disks, s
 // spin a disk in standby up, or at least restart its spin-down timer
 // (Documentation/hwmon/drivetemp.rst, "Usage Note"). Its min/max/crit
 // limits are read once at probe time and cost nothing afterwards.
-bool HwmonChipOnSleepingDisk(const FileTree& tree, std::string_view hwmon, const DiskSource& disks);
+bool HwmonChipOnSleepingDisk(const FileTree& tree, std::string_view hwmon, DiskSource& disks);
 
 }  // namespace vigie::agent

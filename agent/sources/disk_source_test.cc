@@ -266,6 +266,22 @@ TEST(DiskSource, TellsTheHwmonSourceWhichDrivetempChipIsOnASleepingDisk) {
   EXPECT_FALSE(HwmonChipOnSleepingDisk(tree, "hwmon0", source));
 }
 
+// SMART waits 30 minutes between reads, sensors one: the question is asked
+// of the disk itself each time, so a disk that spun down or up in between is
+// seen as it is now.
+TEST(DiskSource, AsleepNowAsksThePowerModeBetweenSmartCycles) {
+  const FixtureCopy copy("smart/qemu_ahci");
+  const std::unique_ptr<smart::DeviceIo> io = smart::MakeRecordedDeviceIo(copy.path());
+  DiskSource source(RecordedDiskLister(copy.path()), *io);
+  CollectOnce(source);
+  EXPECT_FALSE(source.AsleepNow("sda"));
+  copy.Write("sda/power_mode", "standby\n");
+  EXPECT_TRUE(source.AsleepNow("sda"));
+  EXPECT_TRUE(source.KnownAsleep("sda"));
+  copy.Write("sda/power_mode", "idle\n");
+  EXPECT_FALSE(source.AsleepNow("sda"));
+}
+
 // Recording a replay reproduces the recording, byte for byte: what the
 // recorder saves is exactly what the source read.
 TEST(DiskSource, RecordingAReplayGivesTheSameFiles) {

@@ -345,4 +345,8 @@ void HwmonSource::Collect(const CollectContext&, v1::Report& report) {
   }
 }
 
+void HwmonSource::OnReload() {
+  if (Result<void> reloaded = Reload(); !reloaded) LogError("lm-sensors reload failed: {}", reloaded.error().message);
+}
+
 }  // namespace vigie::agent

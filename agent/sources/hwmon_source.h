@@ -87,6 +87,7 @@ class HwmonSource : public Source {
   // configuration and rescans the chips. On failure the source reads
   // nothing until the next successful Reload.
   Result<void> Reload();
+  void OnReload() override;
 
   // Why libsensors is not initialized, if it is not.
   const std::optional<Error>& init_error() const { return init_error_; }

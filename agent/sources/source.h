@@ -27,6 +27,9 @@ class Source {
   // Adds this source's readings to `report`. Never throws: a failed read is
   // recorded with AddSourceError and the rest of the report goes on.
   virtual void Collect(const CollectContext& context, v1::Report& report) = 0;
+  // SIGHUP: re-read what the source set up once (libsensors' chips and
+  // configuration). Failures are logged and reported by the next Collect.
+  virtual void OnReload() {}
 };
 
 // Appends a SourceError to the report.
