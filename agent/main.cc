@@ -8,7 +8,7 @@
 
 #include "agent/agent.h"
 #include "agent/agent_config.h"
-#include "agent/report_json.h"
+#include "common/report_json.h"
 #include "agent/report_text.h"
 #include "agent/smart/device_io.h"
 #include "agent/smart/recorded_device_io.h"

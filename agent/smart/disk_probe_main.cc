@@ -19,7 +19,7 @@
 
 #include <fmt/format.h>
 
-#include "agent/report_json.h"
+#include "common/report_json.h"
 #include "agent/smart/device_io.h"
 #include "agent/smart/disk_discovery.h"
 #include "agent/smart/recorded_device_io.h"

@@ -1,6 +1,6 @@
-#include "agent/report_json.h"
+#include "common/report_json.h"
 
-namespace vigie::agent {
+namespace vigie {
 
 void WriteSensorJson(const v1::Sensor& sensor, JsonWriter& json) {
   json.BeginObject();
@@ -121,4 +121,4 @@ std::string ReportAsJson(const v1::Report& report) {
   return json.Take() + "\n";
 }
 
-}  // namespace vigie::agent
+}  // namespace vigie

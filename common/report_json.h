@@ -1,5 +1,5 @@
 // A report as JSON for scripts (`vigie-agent --once --json`,
-// `vigie-disk-probe`): the proto's field names, enums by name, units in the
+// `vigie-disk-probe`, the collector's /v1/nodes/{id}): the proto's field names, enums by name, units in the
 // names as in proto/vigie.proto.
 #pragma once
 
@@ -8,10 +8,10 @@
 #include "common/json_writer.h"
 #include "vigie.pb.h"
 
-namespace vigie::agent {
+namespace vigie {
 
 void WriteDiskJson(const v1::Disk& disk, JsonWriter& json);
 void WriteSensorJson(const v1::Sensor& sensor, JsonWriter& json);
 std::string ReportAsJson(const v1::Report& report);
 
-}  // namespace vigie::agent
+}  // namespace vigie
