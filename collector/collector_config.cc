@@ -58,13 +58,23 @@ CollectorConfig LoadCollectorConfig(const std::filesystem::path& path) {
     NodeEntry node;
     node.id = table.String("id");
     node.site = table.String("site");
-    node.token_sha256 = table.String("token_sha256");
+    const bool in_file = table.Has("token_sha256_file");
+    if (in_file == table.Has("token_sha256")) {
+      table.Reject("token_sha256", "give the token's hash as token_sha256 or token_sha256_file (exactly one)");
+    }
+    const std::string_view key = in_file ? "token_sha256_file" : "token_sha256";
+    node.token_sha256 = in_file ? table.FileContents(key) : table.String(key);
     if (!IsSha256Hex(node.token_sha256)) {
-      table.Reject("token_sha256", "expected 64 lower-case hex digits (the SHA-256 of the node's token)");
+      table.Reject(key, "expected 64 lower-case hex digits (the SHA-256 of the node's token)");
     }
     table.RejectUnknownKeys();
     if (config.nodes.contains(node.id)) table.Reject("id", fmt::format("node '{}' is declared twice", node.id));
     config.nodes.emplace(node.id, std::move(node));
+  }
+  if (const std::optional<ConfigTable> api = root.Table("api")) {
+    config.admin_token_file = api->Path("admin_token_file");
+    config.admin_token_sha256 = Sha256Hex(api->FileContents("admin_token_file"));
+    api->RejectUnknownKeys();
   }
   root.RejectUnknownKeys();
   return config;

@@ -10,10 +10,13 @@
 //   http_threads = 4
 //   history = "30d"                  # reports older than this are pruned, a little at a time
 //   max_clock_skew = "5m"            # a node whose clock is further off is flagged
+//   [api]
+//   admin_token_file = "/etc/vigie/admin.token"  # for /v1/nodes, /v1/alerts... and vigiectl
 //   [[node]]
 //   id = "rennes-1"
 //   site = "rennes"                  # the home that hosts it
 //   token_sha256 = "9f86d0..."       # `vigiectl token new rennes-1` prints this line
+//   token_sha256_file = "..."        # or: a file holding that hash
 //
 // LoadCollectorConfig throws ConfigError ("FILE:LINE: KEY: REASON").
 #pragma once
@@ -45,6 +48,10 @@ struct CollectorConfig {
   std::chrono::milliseconds history{30LL * 86'400'000};
   std::chrono::milliseconds max_clock_skew{300'000};
   std::map<std::string, NodeEntry> nodes;  // by id
+  // [api]: the admin token's file (vigiectl reads it) and its SHA-256 (the
+  // collector compares against it). Empty: the API refuses every request.
+  std::filesystem::path admin_token_file;
+  std::string admin_token_sha256;
 };
 
 CollectorConfig LoadCollectorConfig(const std::filesystem::path& path);

@@ -108,7 +108,14 @@ MHD_Result HttpServer::OnRequest(void* self, MHD_Connection* connection, const c
     return Send(connection, TextResponse(HttpStatus::kPayloadTooLarge,
                                          fmt::format("body over {} bytes", server.options_.max_body_bytes)));
   }
-  const HttpRequest request{method, url, Header(connection, MHD_HTTP_HEADER_AUTHORIZATION), state.body};
+  HttpRequest request{method, url, Header(connection, MHD_HTTP_HEADER_AUTHORIZATION), state.body};
+  MHD_get_connection_values(
+      connection, MHD_GET_ARGUMENT_KIND,
+      [](void* query, MHD_ValueKind, const char* key, const char* value) {
+        static_cast<std::map<std::string, std::string>*>(query)->emplace(key, value != nullptr ? value : "");
+        return MHD_YES;
+      },
+      &request.query);
   return Send(connection, server.handler_(request));
 }
 

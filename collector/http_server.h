@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 
 #include "collector/http_types.h"
@@ -24,6 +25,8 @@ struct HttpRequest {
   std::string_view path;
   std::string_view authorization;
   std::string_view body;
+  // The URL's query arguments, decoded.
+  std::map<std::string, std::string> query = {};
 };
 
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
