@@ -31,6 +31,15 @@ void Exposition::Sample(std::string_view labels, double value) {
   out_ += '\n';
 }
 
+void Exposition::Sample(const SeriesLabels& labels, double value) {
+  std::string text;
+  for (const SeriesLabel& label : labels) {
+    if (!text.empty()) text += ',';
+    text += Label(label.name, label.value);
+  }
+  Sample(text, value);
+}
+
 std::string EscapeLabelValue(std::string_view value) {
   std::string out;
   out.reserve(value.size());
