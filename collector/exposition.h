@@ -24,6 +24,7 @@ class Exposition : public SeriesSink {
   std::string out_;
   std::string name_;
   std::string pending_header_;
+  std::string label_text_;  // reused between samples
 };
 
 // name="value", the value escaped (\\, \", \n).
