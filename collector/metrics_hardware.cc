@@ -35,8 +35,8 @@ constexpr SensorKindMetric kSensorKinds[] = {
 
 // The sensors of a report with their labels, made unique per node: a
 // duplicate (chip, label) would break the scrape, so later ones get " #2"...
-std::vector<std::pair<std::string, const v1::Sensor*>> LabeledSensors(const LabeledReport& node) {
-  std::vector<std::pair<std::string, const v1::Sensor*>> out;
+std::vector<std::pair<SeriesLabels, const v1::Sensor*>> LabeledSensors(const LabeledReport& node) {
+  std::vector<std::pair<SeriesLabels, const v1::Sensor*>> out;
   std::set<std::string> used;
   for (const v1::Sensor& sensor : node.report->sensors()) {
     std::string label = sensor.label();
@@ -44,13 +44,13 @@ std::vector<std::pair<std::string, const v1::Sensor*>> LabeledSensors(const Labe
     for (int n = 2; !used.insert(sensor.chip() + '\n' + std::to_string(sensor.kind()) + '\n' + label).second; ++n) {
       label = fmt::format("{} #{}", base, n);
     }
-    out.emplace_back(node.labels + "," + Label("chip", sensor.chip()) + "," + Label("sensor", label), &sensor);
+    out.emplace_back(With(node.labels, {{"chip", sensor.chip()}, {"sensor", label}}), &sensor);
   }
   return out;
 }
 
-void AppendSensorMetrics(const std::vector<LabeledReport>& reports, Exposition& page) {
-  std::vector<std::vector<std::pair<std::string, const v1::Sensor*>>> sensors;
+void AppendSensorMetrics(const std::vector<LabeledReport>& reports, SeriesSink& page) {
+  std::vector<std::vector<std::pair<SeriesLabels, const v1::Sensor*>>> sensors;
   for (const LabeledReport& node : reports) sensors.push_back(LabeledSensors(node));
   for (const SensorKindMetric& metric : kSensorKinds) {
     page.Family(metric.name, "gauge", metric.help);
@@ -63,10 +63,10 @@ void AppendSensorMetrics(const std::vector<LabeledReport>& reports, Exposition& 
     for (const auto& node : sensors) {
       for (const auto& [labels, sensor] : node) {
         if (sensor->kind() != metric.kind) continue;
-        if (sensor->has_min()) page.Sample(labels + ",limit=\"min\"", sensor->min());
-        if (sensor->has_max()) page.Sample(labels + ",limit=\"max\"", sensor->max());
-        if (sensor->has_crit()) page.Sample(labels + ",limit=\"crit\"", sensor->crit());
-        if (sensor->has_lcrit()) page.Sample(labels + ",limit=\"lcrit\"", sensor->lcrit());
+        if (sensor->has_min()) page.Sample(With(labels, {{"limit", "min"}}), sensor->min());
+        if (sensor->has_max()) page.Sample(With(labels, {{"limit", "max"}}), sensor->max());
+        if (sensor->has_crit()) page.Sample(With(labels, {{"limit", "crit"}}), sensor->crit());
+        if (sensor->has_lcrit()) page.Sample(With(labels, {{"limit", "lcrit"}}), sensor->lcrit());
       }
     }
   }
@@ -122,17 +122,16 @@ std::optional<double> PowerOnSeconds(const v1::Disk& disk) {
   return std::nullopt;
 }
 
-void AppendDiskMetrics(const std::vector<LabeledReport>& reports, Exposition& page) {
+void AppendDiskMetrics(const std::vector<LabeledReport>& reports, SeriesSink& page) {
   struct LabeledDisk {
-    std::string labels;
+    SeriesLabels labels;
     const v1::Disk* disk;
   };
   std::vector<LabeledDisk> disks;
   for (const LabeledReport& node : reports) {
     for (const v1::Disk& disk : node.report->disks()) {
-      disks.push_back({node.labels + "," + Label("disk", disk.device()) + "," + Label("model", disk.model()) + "," +
-                           Label("serial", disk.serial()),
-                       &disk});
+      disks.push_back(
+          {With(node.labels, {{"disk", disk.device()}, {"model", disk.model()}, {"serial", disk.serial()}}), &disk});
     }
   }
   using Getter = std::function<std::optional<double>(const v1::Disk&)>;
@@ -146,8 +145,9 @@ void AppendDiskMetrics(const std::vector<LabeledReport>& reports, Exposition& pa
 
   page.Family("vigie_disk_info", "gauge", "Always 1: the disk's kind, firmware and this cycle's status as labels.");
   for (const LabeledDisk& d : disks) {
-    page.Sample(d.labels + "," + Label("kind", DiskKindName(d.disk->kind())) + "," +
-                    Label("firmware", d.disk->firmware()) + "," + Label("status", DiskStatusName(d.disk->status())),
+    page.Sample(With(d.labels, {{"kind", std::string(DiskKindName(d.disk->kind()))},
+                                {"firmware", d.disk->firmware()},
+                                {"status", std::string(DiskStatusName(d.disk->status()))}}),
                 1);
   }
   family("vigie_disk_asleep", "gauge", "1 when the disk was in standby or sleep and was left alone (not read).",
@@ -191,8 +191,7 @@ void AppendDiskMetrics(const std::vector<LabeledReport>& reports, Exposition& pa
     for (const LabeledDisk& d : disks) {
       if (!read_only(*d.disk)) continue;
       for (const v1::AtaAttribute& attribute : d.disk->ata_attributes()) {
-        page.Sample(d.labels + "," + Label("id", std::to_string(attribute.id())) + "," +
-                        Label("attribute", attribute.name()),
+        page.Sample(With(d.labels, {{"id", std::to_string(attribute.id())}, {"attribute", attribute.name()}}),
                     get(attribute));
       }
     }
@@ -237,11 +236,11 @@ void AppendDiskMetrics(const std::vector<LabeledReport>& reports, Exposition& pa
               [](const v1::NvmeHealth& h) { return static_cast<double>(h.error_log_entries()); });
 }
 
-void AppendPowerMetrics(const std::vector<LabeledReport>& reports, Exposition& page) {
+void AppendPowerMetrics(const std::vector<LabeledReport>& reports, SeriesSink& page) {
   page.Family("vigie_power_rapl_watts", "gauge", "CPU and DRAM power from RAPL, averaged over the period.");
   for (const LabeledReport& node : reports) {
     for (const v1::RaplZone& zone : node.report->power().rapl()) {
-      page.Sample(node.labels + "," + Label("zone", zone.name()), zone.watts());
+      page.Sample(With(node.labels, {{"zone", zone.name()}}), zone.watts());
     }
   }
   page.Family("vigie_power_ac_online", "gauge", "1 when the machine runs on mains power; absent when it cannot tell.");
@@ -252,7 +251,7 @@ void AppendPowerMetrics(const std::vector<LabeledReport>& reports, Exposition& p
   for (const LabeledReport& node : reports) {
     for (const v1::Battery& battery : node.report->power().batteries()) {
       if (battery.has_capacity_percent()) {
-        page.Sample(node.labels + "," + Label("battery", battery.name()), battery.capacity_percent() / 100.0);
+        page.Sample(With(node.labels, {{"battery", battery.name()}}), battery.capacity_percent() / 100.0);
       }
     }
   }
@@ -260,7 +259,7 @@ void AppendPowerMetrics(const std::vector<LabeledReport>& reports, Exposition& p
 
 }  // namespace
 
-void AppendHardwareMetrics(const std::vector<LabeledReport>& reports, Exposition& page) {
+void AppendHardwareMetrics(const std::vector<LabeledReport>& reports, SeriesSink& page) {
   AppendSensorMetrics(reports, page);
   AppendDiskMetrics(reports, page);
   AppendPowerMetrics(reports, page);

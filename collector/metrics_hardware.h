@@ -12,16 +12,16 @@
 #include <string>
 #include <vector>
 
-#include "collector/exposition.h"
+#include "collector/series.h"
 #include "vigie.pb.h"
 
 namespace vigie::collector {
 
 struct LabeledReport {
-  std::string labels;  // node="…",site="…"
+  SeriesLabels labels;  // node, site
   const v1::Report* report;
 };
 
-void AppendHardwareMetrics(const std::vector<LabeledReport>& reports, Exposition& page);
+void AppendHardwareMetrics(const std::vector<LabeledReport>& reports, SeriesSink& page);
 
 }  // namespace vigie::collector

@@ -1,5 +1,7 @@
 #include "collector/metrics_hardware.h"
 
+#include "collector/exposition.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -13,7 +15,7 @@ using ::testing::Not;
 
 std::string Render(const v1::Report& report) {
   Exposition page;
-  AppendHardwareMetrics({{"node=\"n\",site=\"s\"", &report}}, page);
+  AppendHardwareMetrics({{{{"node", "n"}, {"site", "s"}}, &report}}, page);
   return page.Take();
 }
 
@@ -64,7 +66,7 @@ TEST(MetricsHardware, EachFamilyAppearsOnceAcrossNodes) {
   const v1::Report a = testing::SampleHardwareReport();
   const v1::Report b = testing::SampleHardwareReport();
   Exposition page;
-  AppendHardwareMetrics({{"node=\"a\",site=\"s\"", &a}, {"node=\"b\",site=\"s\"", &b}}, page);
+  AppendHardwareMetrics({{{{"node", "a"}, {"site", "s"}}, &a}, {{{"node", "b"}, {"site", "s"}}, &b}}, page);
   const std::string text = page.Take();
   size_t count = 0;
   for (size_t at = text.find("# TYPE vigie_sensor_temperature_celsius "); at != std::string::npos;

@@ -1,0 +1,82 @@
+// What remote_write still has to send, and how far it got: durable, in the
+// collector's own SQLite database, through a connection of its own.
+//
+//   remote_write_log(id INTEGER PRIMARY KEY AUTOINCREMENT, node_id, boot_id, seq)
+//       filled by a trigger on every row inserted into reports
+//   remote_write_cursor(target, last_id, last_received_ms, last_node_id, last_boot_id, last_seq, updated_ms)
+//       the last log entry the target acknowledged (2xx) or refused (4xx)
+//
+// Why a log and not a cursor on reports.received_ms: SQLite has one writer,
+// so log ids are handed out in commit order, and a reader sees a committed
+// prefix of them. A cursor on received_ms could step over a report stamped
+// before, but committed after, the reports it was sent with, or over every
+// report received after the collector's clock stepped back; the log cannot.
+// The trigger costs ingest one small insert per stored report, only while
+// remote_write is enabled (Uninstall drops it when it is not). Entries
+// behind the cursor are deleted when it advances.
+//
+// Exactly once across restarts: the cursor moves only after the receiver's
+// answer, in one transaction with the pruning. A crash between the answer
+// and that commit sends that one request again; Prometheus, Mimir and
+// VictoriaMetrics accept a sample identical to one they hold as a no-op.
+//
+// Not thread-safe: one writer thread owns it.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "vigie.pb.h"
+
+namespace vigie::collector {
+
+struct PendingReport {
+  int64_t log_id = 0;
+  std::string node_id;
+  std::string boot_id;
+  uint64_t seq = 0;
+  int64_t received_ms = 0;
+  bool stored = false;  // false when history pruning removed the report before it was sent
+  v1::Report report;
+};
+
+class RemoteWriteLog {
+ public:
+  // Opens `database` (the collector's; its reports table must exist),
+  // installs the log and its trigger if they are missing, and the cursor of
+  // `target` (the URL). The first time the log is installed it is seeded
+  // with the reports received since now_ms - backfill. A target without a
+  // cursor takes over the position of the previous target (a changed URL
+  // goes on where the old one stopped), or starts at the log's beginning.
+  static Result<std::unique_ptr<RemoteWriteLog>> Open(const std::filesystem::path& database, const std::string& target,
+                                                      int64_t now_ms, std::chrono::milliseconds backfill);
+  // Drops the trigger, the log and the cursors: for a collector started
+  // without [remote_write], so that ingest no longer pays for the log.
+  static Result<void> Uninstall(const std::filesystem::path& database);
+  ~RemoteWriteLog();
+  RemoteWriteLog(const RemoteWriteLog&) = delete;
+  RemoteWriteLog& operator=(const RemoteWriteLog&) = delete;
+
+  // Up to `max_reports` entries after the cursor, in log order.
+  Result<std::vector<PendingReport>> Next(size_t max_reports);
+  // Moves the cursor to `last` and deletes the log entries behind it. When
+  // this returns successfully, the transaction is durably committed.
+  Result<void> Advance(const PendingReport& last, int64_t now_ms);
+  // Entries after the cursor (the backlog), for logs and tests.
+  Result<int64_t> Backlog();
+
+ private:
+  RemoteWriteLog(sqlite3* db, std::string target);
+  sqlite3* db_;
+  std::string target_;
+  int64_t cursor_ = 0;
+};
+
+}  // namespace vigie::collector
