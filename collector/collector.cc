@@ -64,6 +64,13 @@ int64_t Collector::Housekeep(int64_t now_ms) {
 
 Result<void> Collector::Start() {
   if (Result<void> opened = Open(); !opened) return opened;
+  if (config_.remote_write.enabled) {
+    remote_writer_ = std::make_unique<RemoteWriter>(config_, config_.remote_write);
+    if (Result<void> started = remote_writer_->Start(); !started) return started;
+  } else if (Result<void> removed = RemoteWriteLog::Uninstall(config_.database); !removed) {
+    // Off: its queue must not grow by a row per report.
+    LogWarning("{}", removed.error().message);
+  }
   HttpServerOptions options;
   options.host = config_.listen_host;
   options.port = config_.listen_port;
@@ -80,7 +87,9 @@ Result<void> Collector::Start() {
 HttpResponse Collector::Handle(const HttpRequest& request) {
   if (request.path == "/v1/push") {
     if (request.method != "POST") return TextResponse(HttpStatus::kMethodNotAllowed, "use POST");
-    return ingest_->HandlePush(request.authorization, request.body, NowUnixMs());
+    HttpResponse response = ingest_->HandlePush(request.authorization, request.body, NowUnixMs());
+    if (response.status == HttpStatus::kOk && remote_writer_) remote_writer_->Notify();
+    return response;
   }
   if (request.path == "/metrics") {
     if (request.method != "GET") return TextResponse(HttpStatus::kMethodNotAllowed, "use GET");

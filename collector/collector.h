@@ -12,6 +12,7 @@
 #include "collector/group_committer.h"
 #include "collector/http_server.h"
 #include "collector/ingest.h"
+#include "collector/remote_writer.h"
 #include "collector/store.h"
 #include "common/result.h"
 
@@ -45,6 +46,7 @@ class Collector {
   std::unique_ptr<Ingest> ingest_;
   std::unique_ptr<HttpServer> server_;
   size_t known_nodes_ = 0;
+  std::unique_ptr<RemoteWriter> remote_writer_;
   // Declared last: stops first, before what it uses.
   std::jthread housekeeping_;
 };

@@ -76,6 +76,7 @@ CollectorConfig LoadCollectorConfig(const std::filesystem::path& path) {
     config.admin_token_sha256 = Sha256Hex(api->FileContents("admin_token_file"));
     api->RejectUnknownKeys();
   }
+  config.remote_write = LoadRemoteWriteConfig(root);
   root.RejectUnknownKeys();
   return config;
 }

@@ -27,6 +27,8 @@
 #include <map>
 #include <string>
 
+#include "collector/remote_write_config.h"
+
 namespace vigie::collector {
 
 struct NodeEntry {
@@ -52,6 +54,7 @@ struct CollectorConfig {
   // collector compares against it). Empty: the API refuses every request.
   std::filesystem::path admin_token_file;
   std::string admin_token_sha256;
+  RemoteWriteConfig remote_write;  // [remote_write], off unless configured
 };
 
 CollectorConfig LoadCollectorConfig(const std::filesystem::path& path);
