@@ -30,6 +30,7 @@ Result<void> Collector::Open() {
   }
   committer_ = std::make_unique<GroupCommitter>(*store_);
   ingest_ = std::make_unique<Ingest>(config_, *committer_, state_);
+  api_ = std::make_unique<Api>(config_, state_);
   known_nodes_ = nodes->size();
   housekeeping_ = std::jthread([this](std::stop_token stop) {
     std::mutex mutex;
@@ -97,6 +98,7 @@ HttpResponse Collector::Handle(const HttpRequest& request) {
                         RenderMetrics(config_, state_.Snapshot(), ingest_->counters(), committer_->stats(), NowUnixMs()), {}};
   }
   if (request.path == "/healthz") return TextResponse(HttpStatus::kOk, "ok");
+  if (std::optional<HttpResponse> answer = api_->Handle(request, NowUnixMs())) return std::move(*answer);
   return TextResponse(HttpStatus::kNotFound, fmt::format("no such endpoint: {}", request.path));
 }
 

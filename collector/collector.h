@@ -7,6 +7,7 @@
 #include <mutex>
 #include <thread>
 
+#include "collector/api.h"
 #include "collector/collector_config.h"
 #include "collector/fleet_state.h"
 #include "collector/group_committer.h"
@@ -44,6 +45,7 @@ class Collector {
   std::unique_ptr<GroupCommitter> committer_;
   FleetState state_;
   std::unique_ptr<Ingest> ingest_;
+  std::unique_ptr<Api> api_;
   std::unique_ptr<HttpServer> server_;
   size_t known_nodes_ = 0;
   std::unique_ptr<RemoteWriter> remote_writer_;

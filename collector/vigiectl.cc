@@ -1,32 +1,46 @@
-// vigiectl: the admins' command line for the collector.
+// vigiectl: the admins' command line, a client of the collector's JSON API.
+#include <curl/curl.h>
 #include <time.h>
 
 #include <cstdio>
+#include <fstream>
 #include <map>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "collector/collector_config.h"
-#include "collector/store.h"
 #include "collector/token.h"
 #include "common/config.h"
-#include "common/json_writer.h"
 
 namespace {
+
+using nlohmann::json;
 
 constexpr const char* kUsage = R"(Usage: vigiectl [OPTIONS] COMMAND
 
 Commands:
-  nodes              list the nodes: site, state (up/down/never seen), last seen
-  token new NODE     make a new token for NODE; prints the token (for the
-                     node's token_file) and the line for collector.toml
+  nodes                  the fleet: node, site, state, last seen, hottest
+                         sensor, disks' health
+  node ID                everything the node's newest report said
+  alerts [--all]         firing and pending alerts (--all: resolved ones too)
+  ack ID [--by NAME]     acknowledge an alert: no more repeats or escalation
+  silence (--node N | --site S | --rule R)... --for DURATION --reason TEXT [--by NAME]
+                         silence matching alerts until now + DURATION ("2h")
+  silences               the silences in force
+  unsilence ID           end a silence now
+  token new NODE         make a token for NODE: prints the token (for the
+                         node's token_file) and the lines for collector.toml
 
 Options:
-  -c, --config FILE  the collector's configuration (default /etc/vigie/collector.toml)
-      --json         machine-readable output
+  -c, --config FILE  the collector's configuration (default /etc/vigie/collector.toml):
+                     where it listens and its [api] admin_token_file
+      --url URL      the collector's base URL instead of the config's listen address
+      --json         print the API's JSON as it came
   -h, --help         show this help and exit
       --version      print the version and exit
 )";
@@ -37,6 +51,7 @@ int Usage(const std::string& message) {
 }
 
 std::string LocalTime(int64_t unix_ms) {
+  if (unix_ms <= 0) return "-";
   const time_t seconds = static_cast<time_t>(unix_ms / 1000);
   tm local{};
   localtime_r(&seconds, &local);
@@ -45,7 +60,7 @@ std::string LocalTime(int64_t unix_ms) {
   return text;
 }
 
-std::string Age(int64_t ms) {
+std::string Ago(int64_t ms) {
   const int64_t s = ms / 1000;
   if (s < 120) return fmt::format("{} s ago", s);
   if (s < 7200) return fmt::format("{} min ago", s / 60);
@@ -53,53 +68,136 @@ std::string Age(int64_t ms) {
   return fmt::format("{} days ago", s / 86400);
 }
 
-int ListNodes(const vigie::collector::CollectorConfig& config, bool json) {
-  using namespace vigie::collector;
-  auto store = Store::Open(config.database, Store::Mode::kReadOnly);
-  std::map<std::string, NodeRecord> seen;
-  if (store) {
-    auto nodes = (*store)->LoadNodes();
-    if (!nodes) {
-      std::fprintf(stderr, "vigiectl: %s\n", nodes.error().message.c_str());
-      return 1;
+int64_t NowMs() { return static_cast<int64_t>(time(nullptr)) * 1000; }
+
+size_t Append(char* data, size_t size, size_t count, void* out) {
+  static_cast<std::string*>(out)->append(data, size * count);
+  return size * count;
+}
+
+std::string Escape(const std::string& text) {
+  char* escaped = curl_easy_escape(nullptr, text.c_str(), static_cast<int>(text.size()));
+  std::string out = escaped != nullptr ? escaped : "";
+  curl_free(escaped);
+  return out;
+}
+
+// The API over libcurl; a failure prints its reason and gives nullopt.
+class ApiClient {
+ public:
+  ApiClient(std::string base_url, std::string token) : base_(std::move(base_url)), token_(std::move(token)) {}
+
+  std::optional<std::string> Call(const std::string& method, const std::string& path) const {
+    CURL* curl = curl_easy_init();
+    std::string body;
+    curl_slist* headers = curl_slist_append(nullptr, ("Authorization: Bearer " + token_).c_str());
+    const std::string url = base_ + path;
+    curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT, 30L);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &Append);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
+    const CURLcode code = curl_easy_perform(curl);
+    long status = 0;
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    curl_slist_free_all(headers);
+    curl_easy_cleanup(curl);
+    if (code != CURLE_OK) {
+      std::fprintf(stderr, "vigiectl: %s: %s\n", url.c_str(), curl_easy_strerror(code));
+      return std::nullopt;
     }
-    for (NodeRecord& node : *nodes) seen.emplace(node.node_id, std::move(node));
-  } else if (store.error().code != vigie::ErrorCode::kNotFound) {
-    std::fprintf(stderr, "vigiectl: %s\n", store.error().message.c_str());
-    return 1;
-  }
-  const int64_t now_ms = static_cast<int64_t>(time(nullptr)) * 1000;
-  std::vector<std::string> ids;
-  for (const auto& [id, node] : config.nodes) ids.push_back(id);
-  for (const auto& [id, node] : seen) {
-    if (!config.nodes.contains(id)) ids.push_back(id);
-  }
-  vigie::JsonWriter out;
-  out.BeginArray();
-  if (!json) std::printf("%-20s %-14s %-10s %s\n", "NODE", "SITE", "STATE", "LAST SEEN");
-  for (const std::string& id : ids) {
-    const auto entry = config.nodes.find(id);
-    const std::string site = entry != config.nodes.end() ? entry->second.site : "(not configured)";
-    const auto record = seen.find(id);
-    const bool ever = record != seen.end();
-    const bool up = ever && now_ms - record->second.last_seen_ms <= config.offline_after.count();
-    const std::string state = !ever ? "never seen" : up ? "up" : "down";
-    if (json) {
-      out.BeginObject().Key("node").String(id).Key("site").String(site).Key("state").String(state);
-      out.Key("last_seen_unix_ms");
-      if (ever) out.Int(record->second.last_seen_ms);
-      else out.Null();
-      out.EndObject();
-    } else {
-      const std::string last =
-          ever ? fmt::format("{} ({})", LocalTime(record->second.last_seen_ms), Age(now_ms - record->second.last_seen_ms))
-               : "-";
-      std::printf("%-20s %-14s %-10s %s\n", id.c_str(), site.c_str(), state.c_str(), last.c_str());
+    if (status != 200) {
+      std::fprintf(stderr, "vigiectl: %s answered %ld: %s", url.c_str(), status, body.c_str());
+      return std::nullopt;
     }
+    return body;
   }
-  out.EndArray();
-  if (json) std::printf("%s\n", out.str().c_str());
+
+ private:
+  std::string base_;
+  std::string token_;
+};
+
+int PrintNodes(const json& nodes) {
+  const int64_t now = NowMs();
+  std::printf("%-18s %-12s %-10s %-34s %-28s %s\n", "NODE", "SITE", "STATE", "LAST SEEN", "HOTTEST", "DISKS");
+  for (const json& node : nodes) {
+    const std::string last = node["last_seen_unix_ms"].is_null()
+                                 ? "-"
+                                 : fmt::format("{} ({})", LocalTime(node["last_seen_unix_ms"].get<int64_t>()),
+                                               Ago(now - node["last_seen_unix_ms"].get<int64_t>()));
+    std::string hottest = "-";
+    if (node.contains("hottest_sensor") && !node["hottest_sensor"].is_null()) {
+      const json& sensor = node["hottest_sensor"];
+      hottest = fmt::format("{:.0f} °C {}", sensor["celsius"].get<double>(), sensor["label"].get<std::string>());
+    }
+    std::string disks;
+    for (const json& disk : node["disks"]) {
+      if (!disks.empty()) disks += ", ";
+      const std::string status = disk["status"].get<std::string>();
+      disks += fmt::format("{} {}", disk["device"].get<std::string>(),
+                           status == "read" ? disk["health"].get<std::string>() : status);
+    }
+    std::printf("%-18s %-12s %-10s %-34s %-28s %s\n", node["node"].get<std::string>().c_str(),
+                node["site"].get<std::string>().c_str(), node["state"].get<std::string>().c_str(), last.c_str(),
+                hottest.c_str(), disks.empty() ? "-" : disks.c_str());
+  }
   return 0;
+}
+
+int PrintNode(const json& answer) {
+  const json& summary = answer["summary"];
+  std::printf("%s  site %s  %s\n", summary["node"].get<std::string>().c_str(),
+              summary["site"].get<std::string>().c_str(), summary["state"].get<std::string>().c_str());
+  if (answer["report"].is_null()) {
+    std::printf("never reported\n");
+    return 0;
+  }
+  std::printf("last seen %s; boot %s, %llu reboot(s) seen, last shutdown %s; clock off by %.1f s\n",
+              LocalTime(summary["last_seen_unix_ms"].get<int64_t>()).c_str(),
+              summary["boot_id"].get<std::string>().c_str(),
+              static_cast<unsigned long long>(summary["boots"].get<uint64_t>()),
+              summary["last_shutdown_clean"].get<bool>() ? "clean" : "NOT clean (crash or power loss)",
+              summary["clock_skew_seconds"].get<double>());
+  // The report itself, indented, for everything else.
+  std::printf("%s\n", answer["report"].dump(2).c_str());
+  return 0;
+}
+
+int PrintAlerts(const json& alerts) {
+  std::printf("%-5s %-9s %-8s %-14s %-12s %-20s %s\n", "ID", "STATE", "SEVERITY", "RULE", "SITE", "SINCE", "SUMMARY");
+  for (const json& alert : alerts) {
+    std::string state = alert["state"].get<std::string>();
+    if (!alert["acked_by"].get<std::string>().empty()) state += " (acked by " + alert["acked_by"].get<std::string>() + ")";
+    std::printf("%-5lld %-9s %-8s %-14s %-12s %-20s %s\n", static_cast<long long>(alert["id"].get<int64_t>()),
+                state.c_str(), alert["severity"].get<std::string>().c_str(), alert["rule"].get<std::string>().c_str(),
+                alert["site"].get<std::string>().c_str(), LocalTime(alert["started_ms"].get<int64_t>()).c_str(),
+                alert["summary"].get<std::string>().c_str());
+  }
+  return 0;
+}
+
+int PrintSilences(const json& silences) {
+  std::printf("%-5s %-20s %-30s %s\n", "ID", "UNTIL", "MATCHES", "REASON");
+  for (const json& silence : silences) {
+    std::string matches;
+    for (const char* field : {"node", "site", "rule"}) {
+      if (!silence[field].get<std::string>().empty()) {
+        matches += fmt::format("{}{}={}", matches.empty() ? "" : " ", field, silence[field].get<std::string>());
+      }
+    }
+    std::printf("%-5lld %-20s %-30s %s (%s)\n", static_cast<long long>(silence["id"].get<int64_t>()),
+                LocalTime(silence["until_ms"].get<int64_t>()).c_str(), matches.c_str(),
+                silence["reason"].get<std::string>().c_str(), silence["created_by"].get<std::string>().c_str());
+  }
+  return 0;
+}
+
+std::string WhoAmI() {
+  const char* user = getenv("SUDO_USER");
+  if (user == nullptr) user = getenv("USER");
+  return user != nullptr ? user : "admin";
 }
 
 }  // namespace
@@ -107,8 +205,10 @@ int ListNodes(const vigie::collector::CollectorConfig& config, bool json) {
 int main(int argc, char** argv) {
   using namespace vigie::collector;
   std::string config_path = "/etc/vigie/collector.toml";
-  bool json = false;
+  std::string url;
+  bool raw_json = false;
   std::vector<std::string> words;
+  std::map<std::string, std::vector<std::string>> flags;
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
     if (arg == "-h" || arg == "--help") {
@@ -117,11 +217,17 @@ int main(int argc, char** argv) {
     } else if (arg == "--version") {
       std::puts("vigiectl " VIGIE_VERSION);
       return 0;
-    } else if (arg == "-c" || arg == "--config") {
-      if (i + 1 >= argc) return Usage("--config needs a file");
-      config_path = argv[++i];
+    } else if (arg == "-c" || arg == "--config" || arg == "--url") {
+      if (i + 1 >= argc) return Usage(fmt::format("{} needs a value", arg));
+      (arg == "--url" ? url : config_path) = argv[++i];
     } else if (arg == "--json") {
-      json = true;
+      raw_json = true;
+    } else if (arg == "--all") {
+      flags["all"].push_back("1");
+    } else if (arg == "--node" || arg == "--site" || arg == "--rule" || arg == "--for" || arg == "--reason" ||
+               arg == "--by") {
+      if (i + 1 >= argc) return Usage(fmt::format("{} needs a value", arg));
+      flags[std::string(arg.substr(2))].push_back(argv[++i]);
     } else if (arg.starts_with("-")) {
       return Usage(fmt::format("unknown option '{}'", arg));
     } else {
@@ -146,6 +252,63 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "vigiectl: %s\n", error.what());
     return 2;
   }
-  if (words[0] == "nodes" && words.size() == 1) return ListNodes(config, json);
-  return Usage(fmt::format("unknown command '{}'", words[0]));
+  if (config.admin_token_file.empty()) {
+    std::fprintf(stderr, "vigiectl: %s has no [api] admin_token_file: the API is closed\n", config_path.c_str());
+    return 2;
+  }
+  std::ifstream token_file(config.admin_token_file);
+  std::string token;
+  std::getline(token_file, token);
+  if (url.empty()) {
+    std::string host = config.listen_host;
+    if (host == "0.0.0.0") host = "127.0.0.1";
+    if (host == "::") host = "::1";
+    url = fmt::format("http://{}:{}", host.find(':') != std::string::npos ? "[" + host + "]" : host,
+                      config.listen_port);
+  }
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  const ApiClient api(url, token);
+
+  using Printer = int (*)(const json&);
+  const auto run = [&](const std::string& method, const std::string& path, Printer print) {
+    const std::optional<std::string> body = api.Call(method, path);
+    if (!body) return 1;
+    if (raw_json || print == nullptr) {
+      std::fputs(body->c_str(), stdout);
+      return 0;
+    }
+    try {
+      return print(json::parse(*body));
+    } catch (const json::exception& error) {
+      std::fprintf(stderr, "vigiectl: unexpected answer from %s%s: %s\n", url.c_str(), path.c_str(), error.what());
+      return 1;
+    }
+  };
+  const std::string& command = words[0];
+  if (command == "nodes" && words.size() == 1) return run("GET", "/v1/nodes", &PrintNodes);
+  if (command == "node" && words.size() == 2) return run("GET", "/v1/nodes/" + Escape(words[1]), &PrintNode);
+  if (command == "alerts" && words.size() == 1) {
+    return run("GET", flags.contains("all") ? "/v1/alerts?all=1" : "/v1/alerts", &PrintAlerts);
+  }
+  if (command == "silences" && words.size() == 1) return run("GET", "/v1/silences", &PrintSilences);
+  const std::string by = flags.contains("by") ? flags["by"].back() : WhoAmI();
+  if (command == "ack" && words.size() == 2) {
+    return run("POST", fmt::format("/v1/alerts/{}/ack?by={}", Escape(words[1]), Escape(by)), &PrintAlerts);
+  }
+  if (command == "unsilence" && words.size() == 2) return run("DELETE", "/v1/silences/" + Escape(words[1]), nullptr);
+  if (command == "silence" && words.size() == 1) {
+    if (!flags.contains("for") || !flags.contains("reason")) return Usage("silence needs --for and --reason");
+    if (!flags.contains("node") && !flags.contains("site") && !flags.contains("rule")) {
+      return Usage("silence needs at least one of --node, --site, --rule");
+    }
+    const std::optional<std::chrono::milliseconds> duration = vigie::ParseDuration(flags["for"].back());
+    if (!duration) return Usage(fmt::format("--for '{}' is not a duration such as 2h or 30m", flags["for"].back()));
+    std::string query = fmt::format("?until_ms={}&reason={}&by={}", NowMs() + duration->count(),
+                                    Escape(flags["reason"].back()), Escape(by));
+    for (const char* field : {"node", "site", "rule"}) {
+      if (flags.contains(field)) query += fmt::format("&{}={}", field, Escape(flags[field].back()));
+    }
+    return run("POST", "/v1/silences" + query, nullptr);
+  }
+  return Usage(fmt::format("unknown command or wrong arguments: '{}'", command));
 }

@@ -47,7 +47,9 @@ class PushTest : public ::testing::Test {
     token_a_ = collector::NewToken();
     token_b_ = collector::NewToken();
     dir_.Write("a.token", token_a_ + "\n");
+    dir_.Write("admin.token", "admin-secret\n");
     dir_.Write("collector.toml", "listen = \"127.0.0.1:0\"\ndatabase = \"state/collector.db\"\n"
+                                 "[api]\nadmin_token_file = \"admin.token\"\n"
                                  "[[node]]\nid = \"node-a\"\nsite = \"rennes\"\ntoken_sha256 = \"" +
                                      collector::Sha256Hex(token_a_) +
                                      "\"\n"
@@ -121,12 +123,28 @@ TEST_F(PushTest, MetricsShowExactlyTheValuesOfTheRecordedTree) {
   EXPECT_EQ(m["vigie_node_up{node=\"node-b\",site=\"lyon\"}"], "0");
 
   // vigiectl reads the same store.
-  const testing::CommandResult ctl =
-      testing::RunCommand({kVigiectl, "--config", (dir_.path() / "collector.toml").string(), "--json", "nodes"});
+  // vigiectl reads the same state through the API, with the admin token.
+  const testing::CommandResult ctl = testing::RunCommand(
+      {kVigiectl, "--config", (dir_.path() / "collector.toml").string(), "--url", base_url_, "--json", "nodes"});
   EXPECT_EQ(ctl.exit_code, 0);
-  EXPECT_THAT(ctl.out, ::testing::HasSubstr(R"({"node":"node-a","site":"rennes","state":"up","last_seen_unix_ms":)"));
-  EXPECT_THAT(ctl.out, ::testing::HasSubstr(R"({"node":"node-b","site":"lyon","state":"never seen","last_seen_unix_ms":null})"));
+  EXPECT_THAT(ctl.out, ::testing::HasSubstr(R"({"node":"node-a","site":"rennes","configured":true,"state":"up",)"));
+  EXPECT_THAT(ctl.out, ::testing::HasSubstr(R"("hottest_sensor":null,"disks":[],"source_errors":0})"));
+  EXPECT_THAT(ctl.out, ::testing::HasSubstr(
+                           R"({"node":"node-b","site":"lyon","configured":true,"state":"never seen","last_seen_unix_ms":null)"));
+  const testing::CommandResult table = testing::RunCommand(
+      {kVigiectl, "--config", (dir_.path() / "collector.toml").string(), "--url", base_url_, "nodes"});
+  EXPECT_EQ(table.exit_code, 0);
+  EXPECT_THAT(table.out, ::testing::HasSubstr("node-b             lyon         never seen"));
+  const testing::CommandResult details = testing::RunCommand(
+      {kVigiectl, "--config", (dir_.path() / "collector.toml").string(), "--url", base_url_, "--json", "node", "node-a"});
+  EXPECT_THAT(details.out, ::testing::HasSubstr(R"("memory_total_bytes":25276514304)"));
   EXPECT_EQ(agent->Stop(SIGTERM), 0) << agent->stderr_text();
+}
+
+TEST_F(PushTest, TheApiWantsTheAdminToken) {
+  EXPECT_EQ(testing::HttpGet(base_url_ + "/v1/nodes").status, 401);
+  const testing::HttpReply wrong = testing::HttpPost(base_url_ + "/v1/nodes", {"Authorization: Bearer " + token_a_}, "");
+  EXPECT_EQ(wrong.status, 401);
 }
 
 TEST_F(PushTest, AWrongTokenGets401AndStoresNothing) {
