@@ -493,6 +493,7 @@ void Engine::Deliver(int64_t now_ms) {
 void Engine::SyncAlertmanager(int64_t now_ms) {
   if (notifiers_.alertmanager == nullptr) return;
   std::vector<AlertmanagerAlert> alerts;
+  size_t resolved = 0;
   {
     std::lock_guard lock(mutex_);
     if (last_alertmanager_sync_ms_ != 0 && now_ms - last_alertmanager_sync_ms_ < kAlertmanagerSyncMs &&
@@ -507,17 +508,15 @@ void Engine::SyncAlertmanager(int64_t now_ms) {
                                          now_ms + kAlertmanagerHorizonMs});
     }
     alerts.insert(alerts.end(), recently_resolved_.begin(), recently_resolved_.end());
+    resolved = recently_resolved_.size();
     last_alertmanager_sync_ms_ = now_ms;
   }
   if (alerts.empty()) return;
-  const size_t resolved = alerts.size();
   if (notifiers_.alertmanager->Push(alerts)) {
     std::lock_guard lock(mutex_);
-    // Only those sent: more may have resolved meanwhile.
-    (void)resolved;
+    // Those sent were at the front; more may have resolved meanwhile.
     recently_resolved_.erase(recently_resolved_.begin(),
-                             recently_resolved_.begin() +
-                                 static_cast<std::ptrdiff_t>(std::min(recently_resolved_.size(), alerts.size())));
+                             recently_resolved_.begin() + static_cast<std::ptrdiff_t>(resolved));
   }
 }
 
