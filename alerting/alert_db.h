@@ -52,9 +52,11 @@ class AlertDb {
   static Result<std::unique_ptr<AlertDb>> Open(const std::filesystem::path& path);
   ~AlertDb();
 
+  // One transaction (one fsync) for a batch of writes.
   Result<void> Begin();
   Result<void> Commit();
   void Rollback();
+  bool InTransaction() const { return sqlite3_get_autocommit(db_) == 0; }
 
   Result<void> SaveNode(const NodeSeen& node);
   Result<std::vector<NodeSeen>> LoadNodes();

@@ -82,6 +82,8 @@ void Engine::Save(Alert& alert) {
 void Engine::OnReport(const std::string& node_id, const std::string& site, const v1::Report& report,
                       int64_t received_ms) {
   std::lock_guard lock(mutex_);
+  // One transaction per report: one fsync, and the report's effects are all or nothing.
+  const bool began = db_->Begin().has_value();
   NodeSeen& seen = nodes_[node_id];
   seen.node_id = node_id;
   seen.site = site;
@@ -115,6 +117,9 @@ void Engine::OnReport(const std::string& node_id, const std::string& site, const
   }
   Advance(received_ms);
   Flush(received_ms);
+  if (began) {
+    if (auto r = db_->Commit(); !r) LogError("alerting: cannot commit: {}", r.error().message);
+  }
 }
 
 void Engine::Raise(const Finding& f, int64_t now_ms, int64_t started_ms) {
@@ -246,10 +251,20 @@ void Engine::CheckChannels(int64_t now_ms) {
 void Engine::Advance(int64_t now_ms) {
   DetectOffline(now_ms);
   CheckChannels(now_ms);
+  // Unexpected reboots of one site fire together, as one message: when one
+  // is due, the site's other pending reboots come along.
+  std::set<std::string> rebooted_sites;
+  for (const auto& [key, alert] : active_) {
+    if (key.rule == kRuleUnexpectedReboot && alert.state == AlertState::kPending &&
+        now_ms - alert.started_ms >= alert.pending_ms) {
+      rebooted_sites.insert(key.site);
+    }
+  }
   std::vector<AlertKey> done;
   for (auto& [key, alert] : active_) {
     bool changed = false;
-    if (alert.state == AlertState::kPending && now_ms - alert.started_ms >= alert.pending_ms) {
+    const bool grouped = key.rule == kRuleUnexpectedReboot && rebooted_sites.contains(key.site);
+    if (alert.state == AlertState::kPending && (grouped || now_ms - alert.started_ms >= alert.pending_ms)) {
       alert.state = AlertState::kFiring;
       alert.fired_ms = now_ms;
       changed = true;
@@ -371,20 +386,12 @@ void Engine::Flush(int64_t now_ms) {
     entries.push_back(std::move(e));
   }
   events_.clear();
-  if (auto r = db_->Begin(); !r) {
-    LogError("alerting: cannot write the outbox: {}", r.error().message);
-    return;
-  }
+  // The outbox is written before any attempt to send (Deliver reads it back).
   for (OutboxEntry& e : entries) {
     e.created_ms = now_ms;
     e.next_attempt_ms = now_ms;
-    if (auto r = db_->Enqueue(e); !r) {
-      LogError("alerting: cannot write the outbox: {}", r.error().message);
-      db_->Rollback();
-      return;
-    }
+    if (auto r = db_->Enqueue(e); !r) LogError("alerting: cannot write the outbox: {}", r.error().message);
   }
-  if (auto r = db_->Commit(); !r) LogError("alerting: cannot commit the outbox: {}", r.error().message);
 }
 
 Notifier* Engine::NotifierFor(Channel channel) const {
@@ -394,8 +401,12 @@ Notifier* Engine::NotifierFor(Channel channel) const {
 void Engine::Tick(int64_t now_ms) {
   {
     std::lock_guard lock(mutex_);
+    const bool began = db_->Begin().has_value();
     Advance(now_ms);
     Flush(now_ms);
+    if (began) {
+      if (auto r = db_->Commit(); !r) LogError("alerting: cannot commit: {}", r.error().message);
+    }
   }
   std::lock_guard deliver_lock(deliver_mutex_);
   Deliver(now_ms);
@@ -481,6 +492,7 @@ void Engine::Deliver(int64_t now_ms) {
   }
   if (lost.empty()) return;
   std::lock_guard lock(mutex_);
+  // Outside a transaction: each Enqueue commits on its own.
   for (const auto& [channel, count] : lost) {
     EnqueueAdminNotice(kRuleOutboxExpired, std::string(ChannelName(channel)),
                        fmt::format("{} {} message(s) to members could not be delivered and were given up",

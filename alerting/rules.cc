@@ -28,6 +28,31 @@ constexpr CountedAttribute kDegradingAttributes[] = {
     {198, "uncorrectable sectors"},
 };
 constexpr uint32_t kCrcAttribute = 199;
+// No drive counts 4 billion bad sectors or media errors: a larger raw value is
+// a vendor's packed field or a firmware bug (SK hynix BC501 reports ~4.5e24
+// media errors), never a count.
+constexpr int64_t kPlausibleCountLimit = int64_t{1} << 32;
+
+// smartctl prints packed raw fields as several numbers, e.g. Seagate's 188
+// "2 2 2" (three 16-bit counters, drivedb raw16): not one count.
+bool IsPacked(const std::string& raw_text) {
+  bool digits = false;
+  bool space = false;
+  for (char c : raw_text) {
+    if (c == ' ') {
+      space = digits;
+    } else if (c >= '0' && c <= '9') {
+      digits = true;
+    } else {
+      return false;  // "15 (0 2)", "36 (Min/Max 21/52)": a count with details
+    }
+  }
+  return space;
+}
+
+bool PlausibleCount(const v1::AtaAttribute& a) {
+  return a.raw_decoded() >= 0 && a.raw_decoded() < kPlausibleCountLimit && !IsPacked(a.raw_text());
+}
 
 std::string DiskName(const v1::Disk& disk) {
   return disk.model().empty() ? disk.device() : fmt::format("{} ({})", disk.device(), disk.model());
@@ -56,8 +81,10 @@ const Counter& Observe(Counters& counters, const std::string& key, int64_t value
     c.first_ms = now_ms;
     c.last_rise_ms = 0;
   }
-  c.value = value;
-  c.value_ms = now_ms;
+  if (value != c.value) {
+    c.value = value;
+    c.value_ms = now_ms;
+  }
   return c;
 }
 
@@ -113,6 +140,7 @@ void EvaluateDisk(const RuleInput& in, const v1::Disk& disk, Counters& counters,
   std::vector<std::string> counts;
   std::string fingerprint;
   for (const v1::AtaAttribute& a : disk.ata_attributes()) {
+    if (!PlausibleCount(a)) continue;
     for (const CountedAttribute& c : kDegradingAttributes) {
       if (a.id() != c.id) continue;
       const Counter& counter = Observe(counters, fmt::format("{}/{}", id, a.id()), a.raw_decoded(), now);
@@ -135,8 +163,8 @@ void EvaluateDisk(const RuleInput& in, const v1::Disk& disk, Counters& counters,
   }
   if (nvme) {
     const v1::NvmeHealth& h = disk.nvme();
-    const Counter& media = Observe(counters, id + "/media_errors", static_cast<int64_t>(h.media_errors()), now);
-    if (media.last_rise_ms != 0 && now - media.last_rise_ms < t.rising_quiet_after.count()) {
+    if (h.media_errors() > 0 && h.media_errors() < static_cast<uint64_t>(kPlausibleCountLimit)) {
+      const Counter& media = Observe(counters, id + "/media_errors", static_cast<int64_t>(h.media_errors()), now);
       counts.push_back(fmt::format("{} media errors{}", h.media_errors(), RiseText(media, now)));
       fingerprint += fmt::format("media={};", h.media_errors());
     }

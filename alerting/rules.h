@@ -6,12 +6,13 @@
 //
 // Facts honoured (see /work/shared/realdrives and vigie.proto):
 //  - only the decoded raw counts (AtaAttribute.raw_decoded) of attributes 5,
-//    187, 188, 197, 198 and 199 are read; packed vendor raw values (Seagate's
-//    1, 7, 195) never fire a rule;
+//    187, 188, 197, 198 (above zero, and every rise) and 199 (a rise: a
+//    cable) are read; packed vendor raw values (Seagate's 1, 7, 195, or a
+//    188 printed "2 2 2") and counts of 2^32 or more never fire a rule;
 //  - NVMe available spare counts only when its threshold is above 0 (QEMU
 //    reports 0 % spare with a 0 % threshold);
-//  - NVMe media errors and ATA CRC errors fire when they rise, not for a
-//    constant value (some firmware reports a bogus constant).
+//  - NVMe media errors above zero fire, except implausible values (SK hynix
+//    BC501 firmware reports ~4.5e24).
 #pragma once
 
 #include <cstdint>
@@ -33,7 +34,7 @@ struct Counter {
   int64_t first_value = 0;
   int64_t first_ms = 0;
   int64_t value = 0;
-  int64_t value_ms = 0;
+  int64_t value_ms = 0;      // since when `value` holds
   int64_t last_rise_ms = 0;  // 0: never rose since first seen
   int64_t rise_from = 0;     // the value before the last rise
   int64_t rise_from_ms = 0;  // when that value was seen
