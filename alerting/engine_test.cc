@@ -73,6 +73,7 @@ matrix_room = "!alice:x"
 [[admin]]
 name = "Ops"
 matrix_room = "!ops:x"
+email = "ops@x.org"
 [alerting]
 offline_after = "5m"
 group_window = "2m"
@@ -96,7 +97,7 @@ class EngineTest : public ::testing::Test {
   }
   void Reopen() {
     engine_.reset();
-    auto engine = Engine::Open(config_, dir_.path() / "a.db", Notifiers{&matrix_, nullptr, nullptr});
+    auto engine = Engine::Open(config_, dir_.path() / "a.db", Notifiers{&matrix_, &email_, nullptr});
     ASSERT_TRUE(engine) << engine.error().message;
     engine_ = std::move(*engine);
   }
@@ -125,6 +126,7 @@ class EngineTest : public ::testing::Test {
   testing::TempDir dir_;
   AlertingConfig config_;
   RecordingNotifier matrix_;
+  RecordingNotifier email_;
   std::unique_ptr<Engine> engine_;
   std::map<std::string, v1::Report> alive_;
   int64_t now_ = kT0;
@@ -395,6 +397,38 @@ TEST_F(EngineTest, SeveralAlertsForOneRoomAreMergedIntoOneMessage) {
   ASSERT_EQ(matrix_.To("!alice:x").size(), 1u);
   EXPECT_THAT(matrix_.To("!alice:x")[0].text, HasSubstr("Vigie: 2 changes"));
   EXPECT_THAT(matrix_.To("!alice:x")[0].html, HasSubstr("<b>CRITICAL: disk sda (TEST HDD) is failing"));
+}
+
+TEST_F(EngineTest, FailingMatrixIsReportedToTheAdminsByEmail) {
+  matrix_.down = true;
+  v1::Report r = testing::BasicReport("rennes-1", now_, 1);
+  testing::FillFilesystem(r, 0.93);
+  Report(r);
+  Run(29 * kMinute);
+  EXPECT_TRUE(email_.To("ops@x.org").empty());
+  Run(2 * kMinute);
+  ASSERT_EQ(email_.To("ops@x.org").size(), 1u);
+  EXPECT_EQ(email_.To("ops@x.org")[0].subject, "[vigie] FIRING matrix notifications failing");
+  matrix_.down = false;
+  Run(20 * kMinute);  // the backoff has grown: the next attempt succeeds and the alert resolves
+  ASSERT_EQ(email_.To("ops@x.org").size(), 2u);
+  EXPECT_EQ(email_.To("ops@x.org")[1].subject, "[vigie] RESOLVED matrix notifications failing");
+  EXPECT_EQ(email_.To("ops@x.org")[1].references, email_.To("ops@x.org")[0].message_id);
+  for (const OutboxEntry& e : matrix_.delivered) EXPECT_THAT(e.text, Not(HasSubstr("notifications failing")));
+}
+
+TEST_F(EngineTest, SourceUnreadableForADayFires) {
+  v1::Report r = testing::BasicReport("rennes-1", now_, 1);
+  v1::SourceError* e = r.add_source_errors();
+  e->set_source("ata:sda");
+  e->set_code(v1::SourceError::IO);
+  e->set_message("SG_IO: Input/output error");
+  Report(r);
+  Run(23 * kHour);
+  EXPECT_TRUE(matrix_.delivered.empty()) << matrix_.Dump();
+  Run(2 * kHour);
+  ASSERT_EQ(matrix_.To("!alice:x").size(), 1u);
+  EXPECT_THAT(matrix_.To("!alice:x")[0].text, HasSubstr("ata:sda could not be read for 24 hours: SG_IO: Input/output error"));
 }
 
 }  // namespace
