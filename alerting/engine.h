@@ -6,6 +6,18 @@
 //
 // Time comes only from the arguments: tests drive hours in milliseconds.
 //
+// Wiring (collector):
+//   AlertingConfig alerting = LoadAlertingConfig(root);  // before root.RejectUnknownKeys()
+//   MatrixNotifier matrix(*alerting.matrix);             // each only if configured
+//   MailNotifier mail(*alerting.smtp);
+//   AlertmanagerNotifier alertmanager(*alerting.alertmanager);
+//   auto engine = Engine::Open(alerting, config.database, {&matrix, &mail, &alertmanager});
+//
+// Nodes are known from their first report (kept in SQLite); a configured node
+// that never reported raises no offline alert. A node's offline alert fires
+// offline_after + group_window after its last report; when every known node
+// of a site (two or more) is silent, one site alert stands in for theirs.
+//
 // The collector calls:
 //   OnReport(node, site, report, received_ms)  for every newly stored report, in order;
 //   Tick(now_ms)                               every few seconds, from one thread.
