@@ -431,5 +431,24 @@ TEST_F(EngineTest, SourceUnreadableForADayFires) {
   EXPECT_THAT(matrix_.To("!alice:x")[0].text, HasSubstr("ata:sda could not be read for 24 hours: SG_IO: Input/output error"));
 }
 
+TEST_F(EngineTest, MatrixSendsArePacedByATokenBucket) {
+  config_.matrix->messages_per_second = 0.2;  // Synapse's rc_message default, with a burst of 2
+  config_.matrix->burst = 2;
+  Reopen();
+  for (const char* node : {"rennes-1", "rennes-2", "rennes-3", "rennes-4"}) {
+    v1::Report r = testing::BasicReport(node, now_, 1);
+    testing::FillFilesystem(r, 0.93);
+    engine_->OnReport(node, "rennes", r, now_);  // one message each: four entries for one room
+  }
+  engine_->Tick(now_ + 1'000);
+  EXPECT_EQ(matrix_.attempts.size(), 2u);
+  engine_->Tick(now_ + 2'000);
+  EXPECT_EQ(matrix_.attempts.size(), 2u);
+  engine_->Tick(now_ + 6'000);  // 5 s later: one more token
+  EXPECT_EQ(matrix_.attempts.size(), 3u);
+  engine_->Tick(now_ + 11'000);
+  EXPECT_EQ(matrix_.attempts.size(), 4u);
+}
+
 }  // namespace
 }  // namespace vigie::alerting

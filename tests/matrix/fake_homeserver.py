@@ -17,6 +17,8 @@ Fault injection for the tests, consumed one per send request, in order:
      drop         store the event, then close the connection without answering
                   (the client cannot know it was delivered)
      drop_before  close the connection without storing anything
+     stall        store the event, then answer nothing until the client gives
+                  up (its timeout) and closes the connection
   GET  /_test/rooms/{roomId}/events   every stored event of a room, in order
   GET  /_test/rooms                   every room: id, is_direct, invite, creator
 
@@ -187,6 +189,14 @@ class Handler(BaseHTTPRequestHandler):
                                        "txn_id": txn_id, "content": content})
         if fault == "drop":
             return self.drop()
+        if fault == "stall":
+            self.close_connection = True
+            self.connection.settimeout(60)
+            try:
+                self.connection.recv(1)  # returns once the client closed (or sent more)
+            except OSError:
+                pass
+            return
         self.reply(200, {"event_id": event_id})
 
 
