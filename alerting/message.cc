@@ -19,6 +19,12 @@ std::string Where(const Alert& a) {
   return fmt::format("{} (home {})", a.key.node, a.key.site);
 }
 
+// Ends `text` with a full stop unless it already ends a sentence ("power loss?").
+std::string Sentence(const std::string& text) {
+  if (!text.empty() && (text.back() == '.' || text.back() == '?' || text.back() == '!')) return text;
+  return text + ".";
+}
+
 // The first line of an event.
 std::string Headline(const AlertEvent& e) {
   const Alert& a = e.alert;
@@ -27,16 +33,16 @@ std::string Headline(const AlertEvent& e) {
       return fmt::format("RESOLVED {}: fine again since {} (it lasted {}).", Title(a), FormatTime(e.at_ms, e.at_ms),
                          FormatDuration(e.at_ms - a.started_ms));
     case EventKind::kUpdate:
-      return fmt::format("UPDATE {}: {}.", Title(a), a.summary);
+      return fmt::format("UPDATE {}: {}", Title(a), Sentence(a.summary));
     case EventKind::kReminder:
-      return fmt::format("STILL FIRING {}: {}.", Title(a), a.summary);
+      return fmt::format("STILL FIRING {}: {}", Title(a), Sentence(a.summary));
     case EventKind::kEscalation:
-      return fmt::format("UNACKNOWLEDGED for {}: {}: {}.", FormatDuration(e.at_ms - a.fired_ms), Title(a),
-                         a.summary);
+      return fmt::format("UNACKNOWLEDGED for {}: {}: {}", FormatDuration(e.at_ms - a.fired_ms), Title(a),
+                         Sentence(a.summary));
     case EventKind::kFiring:
       break;
   }
-  return fmt::format("{}: {}.", a.severity == Severity::kCritical ? "CRITICAL" : "WARNING", a.summary);
+  return fmt::format("{}: {}", a.severity == Severity::kCritical ? "CRITICAL" : "WARNING", Sentence(a.summary));
 }
 
 }  // namespace
