@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "alerting/router.h"
 #include "common/log.h"
 
 namespace vigie::alerting {
@@ -31,11 +32,6 @@ std::string MailDomain(const AlertingConfig& config) {
     }
   }
   return "vigie.invalid";
-}
-
-std::string StripTrailingDot(std::string text) {
-  while (!text.empty() && text.back() == '.') text.pop_back();
-  return text;
 }
 
 }  // namespace
@@ -322,69 +318,8 @@ void Engine::EnqueueAdminNotice(const std::string& rule, const std::string& subj
 
 void Engine::Flush(int64_t now_ms) {
   if (events_.empty()) return;
-  struct Target {
-    Channel channel;
-    std::string address;
-    bool admin;
-    auto operator<=>(const Target&) const = default;
-  };
-  std::map<std::pair<Channel, std::string>, std::vector<AlertEvent>> matrix_batches;
-  std::map<std::pair<Channel, std::string>, bool> admin_only;
-  std::vector<OutboxEntry> entries;
-  const std::string domain = MailDomain(config_);
-  for (const AlertEvent& event : events_) {
-    const Alert& a = event.alert;
-    const Site* site = a.key.site.empty() ? nullptr : config_.FindSite(a.key.site);
-    const bool to_members = event.kind != EventKind::kEscalation && site != nullptr && !site->members.empty();
-    const bool to_admins = !to_members || event.kind == EventKind::kEscalation ||
-                           a.severity == Severity::kCritical || a.escalated;
-    std::set<std::pair<Channel, std::string>> targets;
-    std::set<std::pair<Channel, std::string>> member_targets;
-    const auto add = [&](const Member& m, bool member) {
-      for (const std::string* address : {&m.matrix_room, &m.matrix_user}) {
-        if (!address->empty() && notifiers_.matrix != nullptr) {
-          targets.emplace(Channel::kMatrix, *address);
-          if (member) member_targets.emplace(Channel::kMatrix, *address);
-        }
-      }
-      if (!m.email.empty() && notifiers_.email != nullptr) {
-        targets.emplace(Channel::kEmail, m.email);
-        if (member) member_targets.emplace(Channel::kEmail, m.email);
-      }
-    };
-    if (to_members) for (const Member& m : site->members) add(m, true);
-    if (to_admins) for (const Member& m : config_.admins) add(m, false);
-    for (const auto& target : targets) {
-      // "Notifications failing" goes through the other channels.
-      if (a.key.rule == kRuleNotificationsFailing && ChannelName(target.first) == a.key.subject) continue;
-      const bool admin = !member_targets.contains(target);
-      if (target.first == Channel::kMatrix) {
-        matrix_batches[target].push_back(event);
-        auto [it, inserted] = admin_only.emplace(target, admin);
-        if (!inserted) it->second = it->second && admin;
-        continue;
-      }
-      OutboxEntry e;
-      e.channel = Channel::kEmail;
-      e.target = target.second;
-      e.subject = EmailSubject(event);
-      e.text = PlainText(event, config_.grafana_url);
-      e.message_id = EventMessageId(event, domain);
-      if (event.kind != EventKind::kFiring) e.references = FiringMessageId(a, domain);
-      e.to_admins = admin;
-      entries.push_back(std::move(e));
-    }
-  }
-  for (const auto& [target, events] : matrix_batches) {
-    OutboxEntry e;
-    e.channel = Channel::kMatrix;
-    e.target = target.second;
-    e.subject = StripTrailingDot(EmailSubject(events.front()));
-    e.text = MergedPlainText(events, config_.grafana_url);
-    e.html = MergedHtml(events, config_.grafana_url);
-    e.to_admins = admin_only[target];
-    entries.push_back(std::move(e));
-  }
+  std::vector<OutboxEntry> entries =
+      Route(config_, events_, Channels{notifiers_.matrix != nullptr, notifiers_.email != nullptr}, MailDomain(config_));
   events_.clear();
   // The outbox is written before any attempt to send (Deliver reads it back).
   for (OutboxEntry& e : entries) {
