@@ -346,6 +346,17 @@ Result<std::vector<OutboxEntry>> AlertDb::ListOutbox(int limit) {
   return QueryOutbox(sql.c_str(), 0, limit);
 }
 
+Result<void> AlertDb::Prune(int64_t outbox_before_ms, int64_t alerts_before_ms) {
+  auto outbox = Prepare(db_, "DELETE FROM outbox WHERE state != 0 AND done_ms < ?1");
+  if (!outbox) return tl::unexpected(outbox.error());
+  Binder(outbox->get())(outbox_before_ms);
+  if (auto r = StepDone(db_, outbox->get(), "prune outbox"); !r) return r;
+  auto alerts = Prepare(db_, "DELETE FROM alerts WHERE state = 2 AND resolved_ms < ?1");
+  if (!alerts) return tl::unexpected(alerts.error());
+  Binder(alerts->get())(alerts_before_ms);
+  return StepDone(db_, alerts->get(), "prune alerts");
+}
+
 Result<std::optional<std::string>> AlertDb::DmRoom(const std::string& user_id) {
   auto s = Prepare(db_, "SELECT room_id FROM matrix_dm WHERE user_id = ?1");
   if (!s) return tl::unexpected(s.error());

@@ -84,6 +84,10 @@ class AlertDb {
   Result<std::vector<OutboxEntry>> DueEntries(int64_t now_ms, int limit);
   Result<std::vector<OutboxEntry>> ListOutbox(int limit);
 
+  // Bounded storage: deletes outbox entries finished before `outbox_before_ms`
+  // and alerts resolved before `alerts_before_ms`.
+  Result<void> Prune(int64_t outbox_before_ms, int64_t alerts_before_ms);
+
   Result<std::optional<std::string>> DmRoom(const std::string& user_id);
   Result<void> SaveDmRoom(const std::string& user_id, const std::string& room_id);
 

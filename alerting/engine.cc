@@ -15,6 +15,10 @@ constexpr int64_t kAlertmanagerSyncMs = 60'000;
 // announced as ending a few sync periods ahead, and renewed every sync.
 constexpr int64_t kAlertmanagerHorizonMs = 5 * kAlertmanagerSyncMs;
 constexpr int kDeliveriesPerTick = 50;
+// What is kept of finished work: a month of the outbox, a year of resolved alerts.
+constexpr int64_t kPruneEveryMs = 3'600'000;
+constexpr int64_t kKeepOutboxMs = 30LL * 86'400'000;
+constexpr int64_t kKeepResolvedAlertsMs = 366LL * 86'400'000;
 
 int64_t Backoff(int attempts) {
   // 30 s, 1 min, 2 min, ... capped at 30 min.
@@ -339,6 +343,12 @@ void Engine::Tick(int64_t now_ms) {
     const bool began = db_->Begin().has_value();
     Advance(now_ms);
     Flush(now_ms);
+    if (now_ms - last_prune_ms_ >= kPruneEveryMs) {
+      last_prune_ms_ = now_ms;
+      if (auto r = db_->Prune(now_ms - kKeepOutboxMs, now_ms - kKeepResolvedAlertsMs); !r) {
+        LogError("alerting: cannot prune: {}", r.error().message);
+      }
+    }
     if (began) {
       if (auto r = db_->Commit(); !r) LogError("alerting: cannot commit: {}", r.error().message);
     }

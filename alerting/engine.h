@@ -2,7 +2,8 @@
 // lifecycle (pending -> firing -> resolved, repeats, escalation), silences
 // and acknowledgements, routing to the site's members and the admins, and
 // the durable outbox. All state lives in SQLite (alert_db.h): a restart
-// neither forgets a firing alert nor sends it again.
+// neither forgets a firing alert nor sends it again. Finished outbox entries
+// are kept 30 days, resolved alerts a year.
 //
 // Time comes only from the arguments: tests drive hours in milliseconds.
 //
@@ -107,6 +108,7 @@ class Engine {
   std::vector<Silence> silences_;      // cached; reloaded on change
   std::map<Channel, Pacer> pacers_;
   int64_t last_alertmanager_sync_ms_ = 0;
+  int64_t last_prune_ms_ = 0;
   std::vector<AlertmanagerAlert> recently_resolved_;
 };
 

@@ -450,5 +450,22 @@ TEST_F(EngineTest, MatrixSendsArePacedByATokenBucket) {
   EXPECT_EQ(matrix_.attempts.size(), 4u);
 }
 
+TEST_F(EngineTest, FinishedOutboxEntriesArePrunedAfterAMonth) {
+  v1::Report r = testing::BasicReport("rennes-1", now_, 1);
+  testing::FillFilesystem(r, 0.93);
+  Report(r);
+  Run(kMinute);
+  auto outbox = engine_->ListOutbox();
+  ASSERT_TRUE(outbox);
+  EXPECT_EQ(outbox->size(), 1u);
+  Mute("rennes-1");
+  Mute("rennes-2");
+  now_ += 31LL * 24 * kHour;
+  engine_->Tick(now_);
+  outbox = engine_->ListOutbox();
+  ASSERT_TRUE(outbox);
+  for (const OutboxEntry& e : *outbox) EXPECT_GT(e.created_ms, kT0) << e.text;
+}
+
 }  // namespace
 }  // namespace vigie::alerting
