@@ -14,6 +14,9 @@ using Target = std::pair<Channel, std::string>;
 std::vector<OutboxEntry> Route(const AlertingConfig& config, const std::vector<AlertEvent>& events,
                                Channels channels, const std::string& mail_domain) {
   std::map<Target, std::vector<AlertEvent>> matrix_batches;
+  // Unexpected reboots of one site: one mail per address and site ("power loss?").
+  std::map<std::pair<Target, std::string>, std::vector<AlertEvent>> reboot_mails;
+  std::map<std::pair<Target, std::string>, bool> reboot_admin_only;
   std::map<Target, bool> admin_only;
   std::vector<OutboxEntry> entries;
   for (const AlertEvent& event : events) {
@@ -51,6 +54,13 @@ std::vector<OutboxEntry> Route(const AlertingConfig& config, const std::vector<A
         if (!inserted) it->second = it->second && admin;
         continue;
       }
+      if (a.key.rule == kRuleUnexpectedReboot) {
+        const auto key = std::make_pair(target, a.key.site);
+        reboot_mails[key].push_back(event);
+        auto [it, inserted] = reboot_admin_only.emplace(key, admin);
+        if (!inserted) it->second = it->second && admin;
+        continue;
+      }
       OutboxEntry e;
       e.channel = Channel::kEmail;
       e.target = target.second;
@@ -61,6 +71,18 @@ std::vector<OutboxEntry> Route(const AlertingConfig& config, const std::vector<A
       e.to_admins = admin;
       entries.push_back(std::move(e));
     }
+  }
+  for (const auto& [key, batch] : reboot_mails) {
+    OutboxEntry e;
+    e.channel = Channel::kEmail;
+    e.target = key.first.second;
+    e.subject = batch.size() == 1 ? EmailSubject(batch.front())
+                                  : "[vigie] FIRING " + std::to_string(batch.size()) + " machines at " + key.second +
+                                        " restarted unexpectedly";
+    e.text = MergedPlainText(batch, config.grafana_url);
+    e.message_id = EventMessageId(batch.front(), mail_domain);
+    e.to_admins = reboot_admin_only[key];
+    entries.push_back(std::move(e));
   }
   for (const auto& [target, batch] : matrix_batches) {
     OutboxEntry e;

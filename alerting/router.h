@@ -8,7 +8,8 @@
 //  - "notifications failing" for a channel goes through the other channels.
 //  - Matrix: every event for one room becomes one merged message.
 //  - E-mail: one message per event and address, threaded under the alert's
-//    firing message (message.h).
+//    firing message (message.h); unexpected reboots of one site in one batch
+//    make one mail per address.
 #pragma once
 
 #include <string>

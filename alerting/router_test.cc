@@ -84,5 +84,18 @@ TEST(Router, EventsForOneRoomAreOneMessageWithEscapedHtml) {
   EXPECT_THAT(entries[0].html, HasSubstr("coretemp &lt;Package&gt;"));
 }
 
+TEST(Router, RebootsOfOneSiteMakeOneMail) {
+  AlertEvent one = Event(kRuleUnexpectedReboot, "rennes", "", Severity::kWarning);
+  AlertEvent two = one;
+  two.alert.id = 8;
+  two.alert.key.node = "rennes-2";
+  const auto entries = Route(TwoHomes(), {one, two}, Channels{false, true}, "x.org");
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_EQ(entries[0].target, "alice@x.org");
+  EXPECT_EQ(entries[0].subject, "[vigie] FIRING 2 machines at rennes restarted unexpectedly");
+  EXPECT_THAT(entries[0].text, HasSubstr("Where: rennes-1 (home rennes)"));
+  EXPECT_THAT(entries[0].text, HasSubstr("Where: rennes-2 (home rennes)"));
+}
+
 }  // namespace
 }  // namespace vigie::alerting
