@@ -6,8 +6,9 @@ client-server API specifies it (https://spec.matrix.org/v1.10/client-server-api/
        Authentication: "Authorization: Bearer TOKEN" (or the deprecated
        ?access_token=). 401 M_MISSING_TOKEN / M_UNKNOWN_TOKEN, 403 M_FORBIDDEN
        when the user is not in the room, 400 M_NOT_JSON for a body that is not
-       a JSON object. Transaction identifiers: a repeated (access token, room,
-       txnId) returns the first event_id and stores nothing new.
+       a JSON object. Transaction identifiers ("Transaction identifiers": scoped
+       to the access token and the request path): a repeated (access token,
+       room, event type, txnId) returns the first event_id and stores nothing.
   POST /_matrix/client/v3/createRoom   (is_direct, invite, preset): {"room_id": ...}
 
 Fault injection for the tests, consumed one per send request, in order:
@@ -37,7 +38,7 @@ LOCK = threading.Lock()
 STATE = {
     "tokens": {},       # access token -> user id
     "rooms": {},        # room id -> {"members": set, "events": [], "is_direct": bool, "invite": [], "creator": str}
-    "txns": {},         # (token, room, txnId) -> event id
+    "txns": {},         # (token, room, event type, txnId) -> event id
     "faults": [],
     "next_event": 1,
     "next_room": 1,
@@ -179,7 +180,7 @@ class Handler(BaseHTTPRequestHandler):
             room = STATE["rooms"].get(room_id)
             if room is None or user not in room["members"]:
                 return self.error(403, "M_FORBIDDEN", "User %s not in room %s" % (user, room_id))
-            key = (token, room_id, txn_id)
+            key = (token, room_id, event_type, txn_id)
             event_id = STATE["txns"].get(key)
             if event_id is None:
                 event_id = "$event%d" % STATE["next_event"]
