@@ -1,6 +1,8 @@
-// The rules over single reports: the real drives of tests/alerting/realdrives
-// (smartctl outputs from public repositories, see its SOURCES.md), and the
-// known traps (QEMU's NVMe spare, packed vendor raw values).
+// The rules over single reports: the real drives of tests/fixtures/smart
+// (smartctl outputs from public repositories, see each PROVENANCE.md) as
+// smartctl decoded them, and the known traps (QEMU's NVMe spare, packed
+// vendor raw values). tests/alerting/real_drives_alert_test.cc does the same
+// through the agent's own decoders.
 #include "alerting/rules.h"
 
 #include <filesystem>
@@ -40,11 +42,13 @@ std::set<std::string> RulesFired(const v1::Report& report) {
 
 // tests/alerting/realdrives.py's paragraphs -> one report per drive.
 std::map<std::string, v1::Report> LoadRealDrives() {
-  const std::filesystem::path dir = std::filesystem::path(VIGIE_SOURCE_DIR) / "tests/alerting/realdrives";
+  const std::filesystem::path dir = std::filesystem::path(VIGIE_SOURCE_DIR) / "tests/fixtures/smart";
   std::vector<std::string> argv{"/usr/bin/python3", std::string(VIGIE_SOURCE_DIR) + "/tests/alerting/realdrives.py"};
   for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-    const std::string ext = entry.path().extension();
-    if (ext == ".json" || (ext == ".txt")) argv.push_back(entry.path().string());
+    if (!entry.is_directory() || entry.path().filename().string().starts_with("qemu")) continue;
+    for (const char* output : {"smartctl.json", "smartctl.txt"}) {
+      if (std::filesystem::exists(entry.path() / output)) argv.push_back((entry.path() / output).string());
+    }
   }
   const testing::CommandResult out = testing::RunCommand(argv);
   EXPECT_EQ(out.exit_code, 0);
@@ -108,31 +112,31 @@ TEST(Rules, RealDrivesFireExactlyTheExpectedRules) {
   const std::set<std::string> failing{kRuleSmartFailing};
   const std::set<std::string> both{kRuleSmartFailing, kRuleDiskDegrading};
   const std::map<std::string, std::set<std::string>> expected = {
-      {"crucial_mx500_500gb_freebsd.json", none},
-      {"hitachi_hds721050dle630_failed.json", both},
-      {"hitachi_hts725032a9a364_320gb_laptop_x.txt", degrading},  // 5=15, 188=9592; 187's packed value ignored
-      {"intel_p4510_nvme_75pct_used.json", none},                 // 75 % used: under 90
-      {"intel_ssdsc2kw120h6_540s.txt", none},
-      {"kingston_skc400_ssd_wear.json", degrading},  // 1 reallocated
-      {"kingston_sv300s37a120g_poh_msec.txt", none},
-      {"micron_5300_ssd_crc_timeout.json", degrading},  // 188=29; 199=24 fires only when rising
-      {"plextor_px512m8peg_nvme_media_errors550.txt", degrading},
-      {"samsung_840_crc_errors.json", none},  // 199 constant: fires only when rising
-      {"samsung_850evo_500gb_worn_megaraid.txt", degrading},
-      {"samsung_850evo_500gb_x_crc10.txt", none},
-      {"samsung_860evo_500gb.json", none},
-      {"samsung_970evo_nvme_media_errors.json", degrading},
-      {"samsung_mzwll3t2_nvme_critwarn16_failed.json", failing},
-      {"seagate_sat_attrs_only.json", none},
-      {"seagate_st2000nm0008_poh_ms.json", none},  // huge 1/7/195, packed 188 "2 2 2"
-      {"seagate_st3000dm001_pending_uncorrectable.json", degrading},
-      {"seagate_st3500418as_realloc304.json", degrading},
-      {"seagate_st9320325as_320gb_laptop_x.txt", degrading},
-      {"skhynix_bc501_nvme_bogus_media_errors.txt", none},  // ~4.5e24 media errors: a firmware bug
-      {"skhynix_pc300_nvme_errlog.json", none},
-      {"unknown_hdd_failed_realloc_failing_now_H.txt", both},
-      {"wd140edfz_14tb.json", none},
-      {"wd4000fyyx_megaraid_realloc.json", degrading},
+      {"crucial_mx500_500gb_freebsd", none},
+      {"hitachi_hds721050dle630_failed", both},
+      {"hitachi_hts725032a9a364_320gb_laptop_x", degrading},  // 5=15, 188=9592; 187's packed value ignored
+      {"intel_p4510_nvme_75pct_used", none},                 // 75 % used: under 90
+      {"intel_ssdsc2kw120h6_540s", none},
+      {"kingston_skc400_ssd_wear", degrading},  // 1 reallocated
+      {"kingston_sv300s37a120g_poh_msec", none},
+      {"micron_5300_ssd_crc_timeout", degrading},  // 188=29; 199=24 fires only when rising
+      {"plextor_px512m8peg_nvme_media_errors550", degrading},
+      {"samsung_840_crc_errors", none},  // 199 constant: fires only when rising
+      {"samsung_850evo_500gb_worn_megaraid", degrading},
+      {"samsung_850evo_500gb_x_crc10", none},
+      {"samsung_860evo_500gb", none},
+      {"samsung_970evo_nvme_media_errors", degrading},
+      {"samsung_mzwll3t2_nvme_critwarn16_failed", failing},
+      {"seagate_sat_attrs_only", none},
+      {"seagate_st2000nm0008_poh_ms", none},  // huge 1/7/195, packed 188 "2 2 2"
+      {"seagate_st3000dm001_pending_uncorrectable", degrading},
+      {"seagate_st3500418as_realloc304", degrading},
+      {"seagate_st9320325as_320gb_laptop_x", degrading},
+      {"skhynix_bc501_nvme_bogus_media_errors", none},  // ~4.5e24 media errors: a firmware bug
+      {"skhynix_pc300_nvme_errlog", none},
+      {"unknown_hdd_failed_realloc_failing_now_H", both},
+      {"wd140edfz_14tb", none},
+      {"wd4000fyyx_megaraid_realloc", degrading},
   };
   const std::map<std::string, v1::Report> drives = LoadRealDrives();
   ASSERT_EQ(drives.size(), expected.size());

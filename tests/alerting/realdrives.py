@@ -90,7 +90,11 @@ def main():
         with open(path, encoding="utf-8", errors="replace") as f:
             text = f.read()
         lines = from_json(json.loads(text)) if path.endswith(".json") else from_text(text)
-        print("drive %s" % os.path.basename(path))
+        # tests/fixtures/smart/<drive>/smartctl.json: the drive is the folder.
+        name = os.path.basename(path)
+        if name.startswith("smartctl."):
+            name = os.path.basename(os.path.dirname(os.path.abspath(path)))
+        print("drive %s" % name)
         print("\n".join(lines))
         print()
 
