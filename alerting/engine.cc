@@ -1,0 +1,522 @@
+#include "alerting/engine.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "alerting/router.h"
+#include "common/log.h"
+
+namespace vigie::alerting {
+namespace {
+
+constexpr int64_t kAlertmanagerSyncMs = 60'000;
+// Alertmanager resolves an alert whose endsAt passed: a firing alert is
+// announced as ending a few sync periods ahead, and renewed every sync.
+constexpr int64_t kAlertmanagerHorizonMs = 5 * kAlertmanagerSyncMs;
+constexpr int kDeliveriesPerTick = 50;
+// What is kept of finished work: a month of the outbox, a year of resolved alerts.
+constexpr int64_t kPruneEveryMs = 3'600'000;
+constexpr int64_t kKeepOutboxMs = 30LL * 86'400'000;
+constexpr int64_t kKeepResolvedAlertsMs = 366LL * 86'400'000;
+
+int64_t Backoff(int attempts) {
+  // 30 s, 1 min, 2 min, ... capped at 30 min.
+  const int shift = std::clamp(attempts - 1, 0, 6);
+  return std::min<int64_t>(30'000LL << shift, 30 * 60'000LL);
+}
+
+std::string MailDomain(const AlertingConfig& config) {
+  if (config.smtp) {
+    const size_t at = config.smtp->from.rfind('@');
+    if (at != std::string::npos) {
+      std::string domain = config.smtp->from.substr(at + 1);
+      while (!domain.empty() && domain.back() == '>') domain.pop_back();
+      if (!domain.empty()) return domain;
+    }
+  }
+  return "vigie.invalid";
+}
+
+}  // namespace
+
+std::string_view SeverityName(Severity severity) {
+  return severity == Severity::kCritical ? "critical" : "warning";
+}
+
+std::string_view AlertStateName(AlertState state) {
+  switch (state) {
+    case AlertState::kPending: return "pending";
+    case AlertState::kFiring: return "firing";
+    case AlertState::kResolved: return "resolved";
+  }
+  return "pending";
+}
+
+Engine::Engine(AlertingConfig config, std::unique_ptr<AlertDb> db, Notifiers notifiers)
+    : config_(std::move(config)), db_(std::move(db)), notifiers_(notifiers) {
+  if (config_.matrix) pacers_[Channel::kMatrix].tokens = config_.matrix->burst;
+}
+
+Result<std::unique_ptr<Engine>> Engine::Open(AlertingConfig config, const std::filesystem::path& database,
+                                             Notifiers notifiers) {
+  auto db = AlertDb::Open(database);
+  if (!db) return tl::unexpected(db.error());
+  std::unique_ptr<Engine> engine(new Engine(std::move(config), std::move(*db), notifiers));
+  auto nodes = engine->db_->LoadNodes();
+  if (!nodes) return tl::unexpected(nodes.error());
+  for (NodeSeen& node : *nodes) engine->nodes_[node.node_id] = std::move(node);
+  auto alerts = engine->db_->LoadActiveAlerts();
+  if (!alerts) return tl::unexpected(alerts.error());
+  for (Alert& alert : *alerts) engine->active_[alert.key] = std::move(alert);
+  auto silences = engine->db_->ListSilences(0);
+  if (!silences) return tl::unexpected(silences.error());
+  engine->silences_ = std::move(*silences);
+  return engine;
+}
+
+void Engine::Save(Alert& alert) {
+  if (auto r = db_->SaveAlert(alert); !r) LogError("alerting: cannot save alert {}: {}", Title(alert), r.error().message);
+}
+
+void Engine::OnReport(const std::string& node_id, const std::string& site, const v1::Report& report,
+                      int64_t received_ms) {
+  std::lock_guard lock(mutex_);
+  // One transaction per report: one fsync, and the report's effects are all or nothing.
+  const bool began = db_->Begin().has_value();
+  NodeSeen& seen = nodes_[node_id];
+  seen.node_id = node_id;
+  seen.site = site;
+  seen.last_seen_ms = std::max(seen.last_seen_ms, received_ms);
+  if (auto r = db_->SaveNode(seen); !r) LogError("alerting: cannot save node {}: {}", node_id, r.error().message);
+
+  auto counters = counters_.find(node_id);
+  if (counters == counters_.end()) {
+    Result<Counters> loaded = db_->LoadCounters(node_id);
+    counters = counters_.emplace(node_id, loaded ? std::move(*loaded) : Counters{}).first;
+  }
+  const Thresholds& thresholds = config_.For(node_id, site);
+  const Evaluation evaluation =
+      EvaluateReport(RuleInput{report, node_id, site, thresholds, received_ms}, counters->second,
+                     [&](const AlertKey& key) { return active_.contains(key); });
+  std::set<AlertKey> found;
+  for (const Finding& finding : evaluation.findings) {
+    found.insert(finding.key);
+    Raise(finding, received_ms, received_ms);
+  }
+  std::vector<AlertKey> cleared;
+  for (const auto& [key, alert] : active_) {
+    if (key.node != node_id || alert.one_shot || found.contains(key)) continue;
+    if (evaluation.evaluated.contains({key.rule, key.subject}) || evaluation.evaluated.contains({key.rule, ""})) {
+      cleared.push_back(key);
+    }
+  }
+  for (const AlertKey& key : cleared) Clear(active_.at(key), received_ms);
+  if (auto r = db_->SaveCounters(node_id, counters->second); !r) {
+    LogError("alerting: cannot save SMART baselines of {}: {}", node_id, r.error().message);
+  }
+  Advance(received_ms);
+  Flush(received_ms);
+  if (began) {
+    if (auto r = db_->Commit(); !r) LogError("alerting: cannot commit: {}", r.error().message);
+  }
+}
+
+void Engine::Raise(const Finding& f, int64_t now_ms, int64_t started_ms) {
+  auto it = active_.find(f.key);
+  if (it == active_.end()) {
+    Alert alert;
+    alert.key = f.key;
+    alert.severity = f.severity;
+    alert.summary = f.summary;
+    alert.advice = f.advice;
+    alert.fingerprint = f.fingerprint;
+    alert.one_shot = f.one_shot;
+    alert.started_ms = started_ms;
+    alert.pending_ms = f.pending_ms;
+    Save(alert);
+    active_.emplace(f.key, std::move(alert));
+    return;
+  }
+  Alert& alert = it->second;
+  const bool worse = (!f.fingerprint.empty() && f.fingerprint != alert.fingerprint) || f.severity > alert.severity;
+  if (alert.summary == f.summary && alert.severity == f.severity && alert.fingerprint == f.fingerprint) return;
+  alert.summary = f.summary;
+  alert.advice = f.advice;
+  alert.severity = f.severity;
+  alert.fingerprint = f.fingerprint;
+  if (worse && alert.state == AlertState::kFiring && alert.notified && !Suppressed(alert, now_ms)) {
+    Emit(alert, EventKind::kUpdate, now_ms);
+    alert.last_notified_ms = now_ms;
+  }
+  Save(alert);
+}
+
+void Engine::Clear(Alert& alert, int64_t now_ms) {
+  const AlertKey key = alert.key;
+  const bool was_firing = alert.state == AlertState::kFiring;
+  alert.state = AlertState::kResolved;
+  alert.resolved_ms = now_ms;
+  if (was_firing && alert.notified && !alert.one_shot) Emit(alert, EventKind::kResolved, now_ms);
+  if (was_firing) {
+    recently_resolved_.push_back(AlertmanagerAlert{alert.key.rule, alert.key.site, alert.key.node, alert.key.subject,
+                                                   std::string(SeverityName(alert.severity)), alert.summary,
+                                                   alert.advice, "", alert.started_ms, now_ms});
+  }
+  Save(alert);
+  active_.erase(key);
+}
+
+bool Engine::Suppressed(const Alert& alert, int64_t now_ms) const {
+  for (const Silence& s : silences_) {
+    if (s.until_ms > now_ms && s.Matches(alert.key)) return true;
+  }
+  // A site offline alert stands in for its nodes' own offline alerts.
+  if (alert.key.rule == kRuleNodeOffline) {
+    auto site = active_.find(AlertKey{kRuleSiteOffline, alert.key.site, "", ""});
+    if (site != active_.end() && (";" + site->second.fingerprint).find(";" + alert.key.node + ";") != std::string::npos) {
+      return true;
+    }
+  }
+  return false;
+}
+
+void Engine::DetectOffline(int64_t now_ms) {
+  std::map<std::string, std::vector<const NodeSeen*>> by_site;
+  for (const auto& [id, node] : nodes_) {
+    by_site[node.site].push_back(&node);
+    const Thresholds& t = config_.For(id, node.site);
+    const AlertKey key{kRuleNodeOffline, node.site, id, ""};
+    if (now_ms - node.last_seen_ms >= t.offline_after.count()) {
+      Finding f;
+      f.key = key;
+      f.pending_ms = t.group_window.count() + t.offline_after.count();  // counted from last_seen
+      f.summary = fmt::format("{} has sent nothing since {}", id, FormatTime(node.last_seen_ms, now_ms));
+      f.advice = "Check that it is switched on and that its network cable is plugged in at both ends.";
+      Raise(f, now_ms, node.last_seen_ms);
+    } else if (auto it = active_.find(key); it != active_.end()) {
+      Clear(it->second, now_ms);
+    }
+  }
+  for (const auto& [site, nodes] : by_site) {
+    if (nodes.size() < 2) continue;  // one machine: its own offline alert says it all
+    std::vector<std::string> silent;
+    int64_t dark_since = 0;
+    for (const NodeSeen* node : nodes) {
+      if (now_ms - node->last_seen_ms >= config_.For(node->node_id, site).offline_after.count()) {
+        silent.push_back(node->node_id);
+        dark_since = std::max(dark_since, node->last_seen_ms);
+      }
+    }
+    const AlertKey key{kRuleSiteOffline, site, "", ""};
+    auto it = active_.find(key);
+    const bool all = silent.size() == nodes.size();
+    if (all || (it != active_.end() && !silent.empty())) {
+      Finding f;
+      f.key = key;
+      f.fingerprint = fmt::format("{};", fmt::join(silent, ";"));
+      if (all) {
+        f.summary = fmt::format("every machine at home {} is silent since {} ({}): probably a power cut or an "
+                                "internet outage",
+                                site, FormatTime(dark_since, now_ms), fmt::join(silent, ", "));
+      } else {
+        f.summary = fmt::format("some machines at home {} are back; still silent: {}", site, fmt::join(silent, ", "));
+      }
+      f.advice = "Check the power and the internet box (router) of this home; the machines should come back by "
+                 "themselves once both are on.";
+      Raise(f, now_ms, it != active_.end() ? it->second.started_ms : dark_since);
+    } else if (it != active_.end()) {
+      Clear(it->second, now_ms);
+    }
+  }
+}
+
+void Engine::CheckChannels(int64_t now_ms) {
+  for (auto& [channel, pacer] : pacers_) {
+    const AlertKey key{kRuleNotificationsFailing, "", "", std::string(ChannelName(channel))};
+    if (pacer.failing_since_ms != 0 && now_ms - pacer.failing_since_ms >= config_.notifications_failing_after.count()) {
+      Finding f;
+      f.key = key;
+      f.severity = Severity::kCritical;
+      f.summary = fmt::format("{} messages have failed since {}", ChannelName(channel),
+                              FormatTime(pacer.failing_since_ms, now_ms));
+      f.advice = "Check the Vigie collector's log, the access token or password, and the server it sends to.";
+      Raise(f, now_ms, pacer.failing_since_ms);
+    } else if (pacer.failing_since_ms == 0) {
+      if (auto it = active_.find(key); it != active_.end()) Clear(it->second, now_ms);
+    }
+  }
+}
+
+void Engine::Advance(int64_t now_ms) {
+  DetectOffline(now_ms);
+  CheckChannels(now_ms);
+  // Unexpected reboots of one site fire together, as one message: when one
+  // is due, the site's other pending reboots come along.
+  std::set<std::string> rebooted_sites;
+  for (const auto& [key, alert] : active_) {
+    if (key.rule == kRuleUnexpectedReboot && alert.state == AlertState::kPending &&
+        now_ms - alert.started_ms >= alert.pending_ms) {
+      rebooted_sites.insert(key.site);
+    }
+  }
+  std::vector<AlertKey> done;
+  for (auto& [key, alert] : active_) {
+    bool changed = false;
+    const bool grouped = key.rule == kRuleUnexpectedReboot && rebooted_sites.contains(key.site);
+    if (alert.state == AlertState::kPending && (grouped || now_ms - alert.started_ms >= alert.pending_ms)) {
+      alert.state = AlertState::kFiring;
+      alert.fired_ms = now_ms;
+      changed = true;
+    }
+    if (alert.state == AlertState::kFiring) {
+      const bool suppressed = Suppressed(alert, now_ms);
+      if (!alert.notified) {
+        if (!suppressed) {
+          Emit(alert, EventKind::kFiring, now_ms);
+          alert.notified = true;
+          alert.last_notified_ms = now_ms;
+          changed = true;
+        }
+        if (alert.one_shot) done.push_back(key);  // an event: told once (or silenced), then over
+      } else if (alert.acked_by.empty()) {
+        if (!alert.escalated && alert.severity == Severity::kWarning && now_ms - alert.fired_ms >= config_.escalate_after.count()) {
+          if (!suppressed) Emit(alert, EventKind::kEscalation, now_ms);
+          alert.escalated = true;
+          changed = true;
+        }
+        const int64_t repeat = (alert.severity == Severity::kCritical ? config_.repeat_critical : config_.repeat_warning).count();
+        if (now_ms - alert.last_notified_ms >= repeat) {
+          if (!suppressed) Emit(alert, EventKind::kReminder, now_ms);
+          alert.last_notified_ms = now_ms;
+          changed = true;
+        }
+      }
+    }
+    if (changed) Save(alert);
+  }
+  for (const AlertKey& key : done) {
+    Alert& alert = active_.at(key);
+    alert.state = AlertState::kResolved;
+    alert.resolved_ms = now_ms;
+    Save(alert);
+    active_.erase(key);
+  }
+}
+
+void Engine::Emit(const Alert& alert, EventKind kind, int64_t now_ms) {
+  events_.push_back(AlertEvent{alert, kind, now_ms});
+}
+
+void Engine::EnqueueAdminNotice(const std::string& rule, const std::string& subject, const std::string& summary,
+                                int64_t now_ms) {
+  Alert notice;
+  notice.key = AlertKey{rule, "", "", subject};
+  notice.severity = Severity::kCritical;
+  notice.summary = summary;
+  notice.advice = "Check the collector's log and the server these messages go to; `vigiectl` lists the outbox.";
+  notice.started_ms = now_ms;
+  notice.fired_ms = now_ms;
+  events_.push_back(AlertEvent{notice, EventKind::kFiring, now_ms});
+}
+
+void Engine::Flush(int64_t now_ms) {
+  if (events_.empty()) return;
+  std::vector<OutboxEntry> entries =
+      Route(config_, events_, Channels{notifiers_.matrix != nullptr, notifiers_.email != nullptr}, MailDomain(config_));
+  events_.clear();
+  // The outbox is written before any attempt to send (Deliver reads it back).
+  for (OutboxEntry& e : entries) {
+    e.created_ms = now_ms;
+    e.next_attempt_ms = now_ms;
+    if (auto r = db_->Enqueue(e); !r) LogError("alerting: cannot write the outbox: {}", r.error().message);
+  }
+}
+
+Notifier* Engine::NotifierFor(Channel channel) const {
+  return channel == Channel::kMatrix ? notifiers_.matrix : notifiers_.email;
+}
+
+void Engine::Tick(int64_t now_ms) {
+  {
+    std::lock_guard lock(mutex_);
+    const bool began = db_->Begin().has_value();
+    Advance(now_ms);
+    Flush(now_ms);
+    if (now_ms - last_prune_ms_ >= kPruneEveryMs) {
+      last_prune_ms_ = now_ms;
+      if (auto r = db_->Prune(now_ms - kKeepOutboxMs, now_ms - kKeepResolvedAlertsMs); !r) {
+        LogError("alerting: cannot prune: {}", r.error().message);
+      }
+    }
+    if (began) {
+      if (auto r = db_->Commit(); !r) LogError("alerting: cannot commit: {}", r.error().message);
+    }
+  }
+  std::lock_guard deliver_lock(deliver_mutex_);
+  Deliver(now_ms);
+  SyncAlertmanager(now_ms);
+}
+
+void Engine::Deliver(int64_t now_ms) {
+  std::vector<OutboxEntry> due;
+  {
+    std::lock_guard lock(mutex_);
+    auto entries = db_->DueEntries(now_ms, kDeliveriesPerTick);
+    if (!entries) {
+      LogError("alerting: cannot read the outbox: {}", entries.error().message);
+      return;
+    }
+    due = std::move(*entries);
+  }
+  std::map<Channel, int> lost;
+  for (OutboxEntry& entry : due) {
+    Notifier* notifier = NotifierFor(entry.channel);
+    OutboxEntry attempt = entry;
+    {
+      std::lock_guard lock(mutex_);
+      if (now_ms - entry.created_ms >= config_.outbox_expire_after.count() || notifier == nullptr) {
+        entry.state = notifier == nullptr ? OutboxState::kFailed : OutboxState::kExpired;
+        entry.done_ms = now_ms;
+        if (notifier == nullptr) entry.last_error = "channel not configured";
+        (void)db_->UpdateEntry(entry);
+        if (!entry.to_admins) ++lost[entry.channel];
+        continue;
+      }
+      Pacer& pacer = pacers_[entry.channel];
+      if (entry.channel == Channel::kMatrix && config_.matrix) {
+        // Matrix rate limits (Synapse rc_message): a token bucket on the injected clock.
+        const double rate_per_ms = config_.matrix->messages_per_second / 1000.0;
+        if (pacer.refill_ms != 0) {
+          pacer.tokens = std::min<double>(config_.matrix->burst,
+                                          pacer.tokens + rate_per_ms * static_cast<double>(now_ms - pacer.refill_ms));
+        }
+        pacer.refill_ms = now_ms;
+        if (pacer.blocked_until_ms > now_ms || pacer.tokens < 1.0) continue;
+        pacer.tokens -= 1.0;
+      }
+      if (attempt.channel == Channel::kMatrix && attempt.target.starts_with("@")) {
+        auto room = db_->DmRoom(attempt.target);
+        if (room && *room) attempt.target = **room;
+        entry.target = attempt.target;
+      }
+    }
+    const Delivery result = notifier->Deliver(attempt);  // no lock held: network I/O
+    std::lock_guard lock(mutex_);
+    Pacer& pacer = pacers_[entry.channel];
+    ++entry.attempts;
+    if (!result.dm_room.empty()) {
+      (void)db_->SaveDmRoom(entry.target, result.dm_room);
+      entry.target = result.dm_room;
+    }
+    switch (result.status) {
+      case Delivery::Status::kDelivered:
+        entry.state = OutboxState::kSent;
+        entry.done_ms = now_ms;
+        entry.last_error.clear();
+        pacer.failing_since_ms = 0;
+        break;
+      case Delivery::Status::kRetry:
+        entry.last_error = result.error;
+        entry.next_attempt_ms = now_ms + (result.retry_after_ms > 0 ? result.retry_after_ms : Backoff(entry.attempts));
+        if (result.retry_after_ms > 0) pacer.blocked_until_ms = now_ms + result.retry_after_ms;
+        if (pacer.failing_since_ms == 0) pacer.failing_since_ms = now_ms;
+        LogWarning("alerting: {} to {} failed (attempt {}), retrying: {}", ChannelName(entry.channel), entry.target,
+                   entry.attempts, result.error);
+        break;
+      case Delivery::Status::kPermanent:
+        entry.state = OutboxState::kFailed;
+        entry.last_error = result.error;
+        entry.done_ms = now_ms;
+        if (pacer.failing_since_ms == 0) pacer.failing_since_ms = now_ms;
+        LogError("alerting: {} to {} refused, giving up: {}", ChannelName(entry.channel), entry.target, result.error);
+        if (!entry.to_admins) ++lost[entry.channel];
+        break;
+    }
+    if (auto r = db_->UpdateEntry(entry); !r) LogError("alerting: cannot update the outbox: {}", r.error().message);
+  }
+  if (lost.empty()) return;
+  std::lock_guard lock(mutex_);
+  // Outside a transaction: each Enqueue commits on its own.
+  for (const auto& [channel, count] : lost) {
+    EnqueueAdminNotice(kRuleOutboxExpired, std::string(ChannelName(channel)),
+                       fmt::format("{} {} message(s) to members could not be delivered and were given up",
+                                   count, ChannelName(channel)),
+                       now_ms);
+  }
+  Flush(now_ms);
+}
+
+void Engine::SyncAlertmanager(int64_t now_ms) {
+  if (notifiers_.alertmanager == nullptr) return;
+  std::vector<AlertmanagerAlert> alerts;
+  size_t resolved = 0;
+  {
+    std::lock_guard lock(mutex_);
+    if (last_alertmanager_sync_ms_ != 0 && now_ms - last_alertmanager_sync_ms_ < kAlertmanagerSyncMs &&
+        recently_resolved_.empty()) {
+      return;
+    }
+    for (const auto& [key, a] : active_) {
+      if (a.state != AlertState::kFiring) continue;
+      alerts.push_back(AlertmanagerAlert{key.rule, key.site, key.node, key.subject,
+                                         std::string(SeverityName(a.severity)), a.summary, a.advice,
+                                         DashboardLink(config_.grafana_url, a), a.started_ms,
+                                         now_ms + kAlertmanagerHorizonMs});
+    }
+    alerts.insert(alerts.end(), recently_resolved_.begin(), recently_resolved_.end());
+    resolved = recently_resolved_.size();
+    last_alertmanager_sync_ms_ = now_ms;
+  }
+  if (alerts.empty()) return;
+  if (notifiers_.alertmanager->Push(alerts)) {
+    std::lock_guard lock(mutex_);
+    // Those sent were at the front; more may have resolved meanwhile.
+    recently_resolved_.erase(recently_resolved_.begin(),
+                             recently_resolved_.begin() + static_cast<std::ptrdiff_t>(resolved));
+  }
+}
+
+Result<Alert> Engine::Acknowledge(int64_t alert_id, const std::string& by, int64_t now_ms) {
+  std::lock_guard lock(mutex_);
+  for (auto& [key, alert] : active_) {
+    if (alert.id != alert_id) continue;
+    alert.acked_by = by;
+    alert.acked_ms = now_ms;
+    Save(alert);
+    return alert;
+  }
+  return Fail(ErrorCode::kNotFound, fmt::format("no active alert {}", alert_id));
+}
+
+Result<int64_t> Engine::AddSilence(Silence silence) {
+  std::lock_guard lock(mutex_);
+  auto id = db_->AddSilence(silence);
+  if (!id) return id;
+  silence.id = *id;
+  silences_.push_back(std::move(silence));
+  return id;
+}
+
+Result<bool> Engine::RemoveSilence(int64_t id) {
+  std::lock_guard lock(mutex_);
+  std::erase_if(silences_, [&](const Silence& s) { return s.id == id; });
+  return db_->RemoveSilence(id);
+}
+
+Result<std::vector<Silence>> Engine::ListSilences(int64_t now_ms) {
+  std::lock_guard lock(mutex_);
+  return db_->ListSilences(now_ms);
+}
+
+Result<std::vector<Alert>> Engine::ListAlerts(bool include_resolved, int limit) {
+  std::lock_guard lock(mutex_);
+  return db_->ListAlerts(include_resolved, limit);
+}
+
+Result<std::vector<OutboxEntry>> Engine::ListOutbox(int limit) {
+  std::lock_guard lock(mutex_);
+  return db_->ListOutbox(limit);
+}
+
+}  // namespace vigie::alerting

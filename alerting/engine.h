@@ -1,0 +1,115 @@
+// The alerting engine: rules over reports and over silence, the alert
+// lifecycle (pending -> firing -> resolved, repeats, escalation), silences
+// and acknowledgements, routing to the site's members and the admins, and
+// the durable outbox. All state lives in SQLite (alert_db.h): a restart
+// neither forgets a firing alert nor sends it again. Finished outbox entries
+// are kept 30 days, resolved alerts a year.
+//
+// Time comes only from the arguments: tests drive hours in milliseconds.
+//
+// Wiring (collector):
+//   AlertingConfig alerting = LoadAlertingConfig(root);  // before root.RejectUnknownKeys()
+//   MatrixNotifier matrix(*alerting.matrix);             // each only if configured
+//   MailNotifier mail(*alerting.smtp);
+//   AlertmanagerNotifier alertmanager(*alerting.alertmanager);
+//   auto engine = Engine::Open(alerting, config.database, {&matrix, &mail, &alertmanager});
+//
+// Nodes are known from their first report (kept in SQLite); a configured node
+// that never reported raises no offline alert. A node's offline alert fires
+// offline_after + group_window after its last report; when every known node
+// of a site (two or more) is silent, one site alert stands in for theirs.
+//
+// The collector calls:
+//   OnReport(node, site, report, received_ms)  for every newly stored report, in order;
+//   Tick(now_ms)                               every few seconds, from one thread.
+// Tick delivers due outbox entries through the notifiers without holding the
+// engine's lock, so it may block for the notifiers' timeouts (keep it on its
+// own thread); everything else is quick. Thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "alerting/alert.h"
+#include "alerting/alert_db.h"
+#include "alerting/alerting_config.h"
+#include "alerting/message.h"
+#include "alerting/notifier.h"
+#include "common/result.h"
+#include "vigie.pb.h"
+
+namespace vigie::alerting {
+
+struct Notifiers {
+  Notifier* matrix = nullptr;     // null: Matrix targets are not used
+  Notifier* email = nullptr;      // null: e-mail targets are not used
+  AlertSink* alertmanager = nullptr;
+};
+
+class Engine {
+ public:
+  // Opens (creates) the tables in `database`. The notifiers must outlive the engine.
+  static Result<std::unique_ptr<Engine>> Open(AlertingConfig config, const std::filesystem::path& database,
+                                              Notifiers notifiers);
+
+  void OnReport(const std::string& node_id, const std::string& site, const v1::Report& report, int64_t received_ms);
+  void Tick(int64_t now_ms);
+
+  // Stops repeats and escalation of a firing alert. kNotFound for an unknown or resolved id.
+  Result<Alert> Acknowledge(int64_t alert_id, const std::string& by, int64_t now_ms);
+  // A silence suppresses messages for matching alerts until silence.until_ms.
+  Result<int64_t> AddSilence(Silence silence);
+  Result<bool> RemoveSilence(int64_t id);
+  Result<std::vector<Silence>> ListSilences(int64_t now_ms);
+  Result<std::vector<Alert>> ListAlerts(bool include_resolved, int limit = 200);
+  Result<std::vector<OutboxEntry>> ListOutbox(int limit = 200);
+
+ private:
+  struct Pacer {  // a token bucket over the injected clock
+    double tokens = 0;
+    int64_t refill_ms = 0;
+    int64_t blocked_until_ms = 0;  // a 429's Retry-After
+    int64_t failing_since_ms = 0;  // first failure since the last success
+  };
+
+  Engine(AlertingConfig config, std::unique_ptr<AlertDb> db, Notifiers notifiers);
+
+  // All of these run under mutex_.
+  void Raise(const Finding& finding, int64_t now_ms, int64_t started_ms);
+  void Clear(Alert& alert, int64_t now_ms);
+  void Advance(int64_t now_ms);
+  void DetectOffline(int64_t now_ms);
+  void CheckChannels(int64_t now_ms);
+  bool Suppressed(const Alert& alert, int64_t now_ms) const;
+  void Emit(const Alert& alert, EventKind kind, int64_t now_ms);
+  void Flush(int64_t now_ms);
+  void Save(Alert& alert);
+  void EnqueueAdminNotice(const std::string& rule, const std::string& subject, const std::string& summary,
+                          int64_t now_ms);
+  void Deliver(int64_t now_ms);
+  void SyncAlertmanager(int64_t now_ms);
+  Notifier* NotifierFor(Channel channel) const;
+
+  const AlertingConfig config_;
+  std::unique_ptr<AlertDb> db_;
+  const Notifiers notifiers_;
+  std::mutex mutex_;
+  std::mutex deliver_mutex_;  // one Tick delivers at a time
+  std::map<AlertKey, Alert> active_;
+  std::map<std::string, NodeSeen> nodes_;
+  std::map<std::string, Counters> counters_;
+  std::vector<AlertEvent> events_;     // emitted, not yet in the outbox
+  std::vector<Silence> silences_;      // cached; reloaded on change
+  std::map<Channel, Pacer> pacers_;
+  int64_t last_alertmanager_sync_ms_ = 0;
+  int64_t last_prune_ms_ = 0;
+  std::vector<AlertmanagerAlert> recently_resolved_;
+};
+
+}  // namespace vigie::alerting
