@@ -108,6 +108,7 @@ AlertingConfig LoadAlertingConfig(const ConfigTable& root) {
     config.notifications_failing_after = alerting->Duration(
         "notifications_failing_after", config.notifications_failing_after, 60 * kSecond, kWeek);
     config.grafana_url = alerting->String("grafana_url", "");
+    config.tick = alerting->Duration("tick", config.tick, Millis(50), 60 * kSecond);
     for (const char* kind : {"site", "node"}) {
       std::optional<ConfigTable> group = alerting->Table(kind);
       if (!group) continue;

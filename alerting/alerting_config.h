@@ -112,6 +112,7 @@ struct AlertingConfig {
   Millis outbox_expire_after{24 * 3'600'000};
   Millis notifications_failing_after{30 * 60'000};
   std::string grafana_url;  // template with {node} and {site}; empty: no link
+  Millis tick{2'000};       // how often the collector calls Engine::Tick
   std::optional<MatrixConfig> matrix;
   std::optional<SmtpConfig> smtp;
   std::optional<AlertmanagerConfig> alertmanager;

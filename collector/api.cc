@@ -1,9 +1,11 @@
 #include "collector/api.h"
 
+#include <charconv>
 #include <map>
 
 #include <fmt/format.h>
 
+#include "alerting/alert_json.h"
 #include "collector/token.h"
 #include "common/json_writer.h"
 #include "common/report_json.h"
@@ -93,7 +95,78 @@ HttpResponse JsonResponse(HttpStatus status, std::string json) {
   return HttpResponse{status, "application/json", std::move(json) + "\n", {}};
 }
 
-Api::Api(const CollectorConfig& config, const FleetState& state) : config_(config), state_(state) {}
+Api::Api(const CollectorConfig& config, const FleetState& state, alerting::Engine* alerts)
+    : config_(config), state_(state), alerts_(alerts) {}
+
+std::optional<HttpResponse> Api::HandleAlerts(const HttpRequest& request, int64_t now_ms) const {
+  const auto failed = [](const Error& error) {
+    return TextResponse(error.code == ErrorCode::kNotFound ? HttpStatus::kNotFound : HttpStatus::kInternalServerError,
+                        error.message);
+  };
+  const auto argument = [&](const char* name) {
+    const auto it = request.query.find(name);
+    return it == request.query.end() ? std::string() : it->second;
+  };
+  const auto id_after = [](std::string_view path, std::string_view prefix) -> std::optional<int64_t> {
+    path.remove_prefix(prefix.size());
+    int64_t id = 0;
+    const auto [end, ec] = std::from_chars(path.data(), path.data() + path.size(), id);
+    if (ec != std::errc() || (end != path.data() + path.size() && std::string_view(end) != "/ack")) return std::nullopt;
+    return id;
+  };
+  if (request.path == "/v1/alerts") {
+    if (request.method != "GET") return TextResponse(HttpStatus::kMethodNotAllowed, "use GET");
+    auto alerts = alerts_->ListAlerts(argument("all") == "1");
+    if (!alerts) return failed(alerts.error());
+    return JsonResponse(HttpStatus::kOk, alerting::AlertsJson(*alerts));
+  }
+  if (request.path.starts_with("/v1/alerts/") && request.path.ends_with("/ack")) {
+    if (request.method != "POST") return TextResponse(HttpStatus::kMethodNotAllowed, "use POST");
+    const std::optional<int64_t> id = id_after(request.path, "/v1/alerts/");
+    if (!id) return TextResponse(HttpStatus::kBadRequest, "expected /v1/alerts/{id}/ack");
+    const std::string by = argument("by").empty() ? "admin" : argument("by");
+    auto alert = alerts_->Acknowledge(*id, by, now_ms);
+    if (!alert) return failed(alert.error());
+    return JsonResponse(HttpStatus::kOk, alerting::AlertsJson({*alert}));
+  }
+  if (request.path == "/v1/silences") {
+    if (request.method == "GET") {
+      auto silences = alerts_->ListSilences(now_ms);
+      if (!silences) return failed(silences.error());
+      return JsonResponse(HttpStatus::kOk, alerting::SilencesJson(*silences));
+    }
+    if (request.method != "POST") return TextResponse(HttpStatus::kMethodNotAllowed, "use GET or POST");
+    alerting::Silence silence;
+    silence.node = argument("node");
+    silence.site = argument("site");
+    silence.rule = argument("rule");
+    silence.reason = argument("reason");
+    silence.created_by = argument("by").empty() ? "admin" : argument("by");
+    silence.created_ms = now_ms;
+    const std::string until = argument("until_ms");
+    const auto [end, ec] = std::from_chars(until.data(), until.data() + until.size(), silence.until_ms);
+    if (ec != std::errc() || end != until.data() + until.size() || silence.until_ms <= now_ms) {
+      return TextResponse(HttpStatus::kBadRequest, "until_ms must be a time in the future, in ms since the epoch");
+    }
+    if (silence.node.empty() && silence.site.empty() && silence.rule.empty()) {
+      return TextResponse(HttpStatus::kBadRequest, "a silence needs node, site or rule");
+    }
+    if (silence.reason.empty()) return TextResponse(HttpStatus::kBadRequest, "a silence needs a reason");
+    auto id = alerts_->AddSilence(silence);
+    if (!id) return failed(id.error());
+    return JsonResponse(HttpStatus::kOk, fmt::format("{{\"id\":{}}}", *id));
+  }
+  if (request.path.starts_with("/v1/silences/")) {
+    if (request.method != "DELETE") return TextResponse(HttpStatus::kMethodNotAllowed, "use DELETE");
+    const std::optional<int64_t> id = id_after(request.path, "/v1/silences/");
+    if (!id) return TextResponse(HttpStatus::kBadRequest, "expected /v1/silences/{id}");
+    auto removed = alerts_->RemoveSilence(*id);
+    if (!removed) return failed(removed.error());
+    if (!*removed) return TextResponse(HttpStatus::kNotFound, fmt::format("no silence {}", *id));
+    return JsonResponse(HttpStatus::kOk, "{\"removed\":true}");
+  }
+  return std::nullopt;
+}
 
 bool Api::Authorized(std::string_view authorization) const {
   constexpr std::string_view kBearer = "Bearer ";
@@ -103,12 +176,17 @@ bool Api::Authorized(std::string_view authorization) const {
 
 std::optional<HttpResponse> Api::Handle(const HttpRequest& request, int64_t now_ms) const {
   constexpr std::string_view kNodes = "/v1/nodes";
-  if (!request.path.starts_with(kNodes)) return std::nullopt;
+  const bool alerting = request.path.starts_with("/v1/alerts") || request.path.starts_with("/v1/silences");
+  if (!request.path.starts_with(kNodes) && !alerting) return std::nullopt;
   if (config_.admin_token_sha256.empty()) {
     return TextResponse(HttpStatus::kForbidden, "no admin token is configured ([api] admin_token_file)");
   }
   if (!Authorized(request.authorization)) {
     return TextResponse(HttpStatus::kUnauthorized, "missing or wrong 'Authorization: Bearer <admin token>'");
+  }
+  if (alerting) {
+    if (alerts_ == nullptr) return TextResponse(HttpStatus::kNotFound, "alerting is not running");
+    return HandleAlerts(request, now_ms).value_or(TextResponse(HttpStatus::kNotFound, "no such endpoint"));
   }
   if (request.method != "GET") return TextResponse(HttpStatus::kMethodNotAllowed, "use GET");
 

@@ -29,8 +29,37 @@ Result<void> Collector::Open() {
                   node.facts);
   }
   committer_ = std::make_unique<GroupCommitter>(*store_);
-  ingest_ = std::make_unique<Ingest>(config_, *committer_, state_);
-  api_ = std::make_unique<Api>(config_, state_);
+
+  alerting::Notifiers notifiers;
+  if (config_.alerting.matrix) {
+    matrix_ = std::make_unique<alerting::MatrixNotifier>(*config_.alerting.matrix);
+    notifiers.matrix = matrix_.get();
+  }
+  if (config_.alerting.smtp) {
+    mail_ = std::make_unique<alerting::MailNotifier>(*config_.alerting.smtp);
+    notifiers.email = mail_.get();
+  }
+  if (config_.alerting.alertmanager) {
+    alertmanager_ = std::make_unique<alerting::AlertmanagerNotifier>(*config_.alerting.alertmanager);
+    notifiers.alertmanager = alertmanager_.get();
+  }
+  Result<std::unique_ptr<alerting::Engine>> engine = alerting::Engine::Open(config_.alerting, config_.database, notifiers);
+  if (!engine) return tl::unexpected(engine.error());
+  alerts_ = std::move(*engine);
+
+  ingest_ = std::make_unique<Ingest>(config_, *committer_, state_, alerts_.get());
+  api_ = std::make_unique<Api>(config_, state_, alerts_.get());
+  // Offline detection, pending -> firing, repeats and delivery: the engine's
+  // Tick may block on a notifier's timeout, so it has a thread of its own.
+  alert_ticks_ = std::jthread([this](std::stop_token stop) {
+    std::mutex mutex;
+    std::condition_variable_any wake;
+    std::unique_lock lock(mutex);
+    while (!stop.stop_requested()) {
+      alerts_->Tick(NowUnixMs());
+      wake.wait_for(lock, stop, config_.alerting.tick, [] { return false; });
+    }
+  });
   known_nodes_ = nodes->size();
   housekeeping_ = std::jthread([this](std::stop_token stop) {
     std::mutex mutex;
@@ -94,8 +123,15 @@ HttpResponse Collector::Handle(const HttpRequest& request) {
   }
   if (request.path == "/metrics") {
     if (request.method != "GET") return TextResponse(HttpStatus::kMethodNotAllowed, "use GET");
-    return HttpResponse{HttpStatus::kOk, "text/plain; version=0.0.4; charset=utf-8",
-                        RenderMetrics(config_, state_.Snapshot(), ingest_->counters(), committer_->stats(), NowUnixMs()), {}};
+    std::string page = RenderMetrics(config_, state_.Snapshot(), ingest_->counters(), committer_->stats(), NowUnixMs());
+    const Result<std::vector<alerting::Alert>> active = alerts_->ListAlerts(/*include_resolved=*/false);
+    const Result<std::vector<alerting::OutboxEntry>> outbox = alerts_->ListOutbox();
+    size_t queued = 0;
+    if (outbox) {
+      for (const alerting::OutboxEntry& entry : *outbox) queued += entry.state == alerting::OutboxState::kQueued;
+    }
+    page += RenderAlertMetrics(config_, active ? *active : std::vector<alerting::Alert>{}, queued);
+    return HttpResponse{HttpStatus::kOk, "text/plain; version=0.0.4; charset=utf-8", std::move(page), {}};
   }
   if (request.path == "/healthz") return TextResponse(HttpStatus::kOk, "ok");
   if (std::optional<HttpResponse> answer = api_->Handle(request, NowUnixMs())) return std::move(*answer);

@@ -7,6 +7,10 @@
 #include <mutex>
 #include <thread>
 
+#include "alerting/alertmanager_notifier.h"
+#include "alerting/engine.h"
+#include "alerting/mail_notifier.h"
+#include "alerting/matrix_notifier.h"
 #include "collector/api.h"
 #include "collector/collector_config.h"
 #include "collector/fleet_state.h"
@@ -33,6 +37,7 @@ class Collector {
   HttpResponse Handle(const HttpRequest& request);
 
   Store& store() { return *store_; }
+  alerting::Engine& alerts() { return *alerts_; }
 
   // One round of housekeeping, as the background thread runs it every
   // minute: prunes reports older than the configured history, a thousand at
@@ -44,13 +49,18 @@ class Collector {
   std::unique_ptr<Store> store_;
   std::unique_ptr<GroupCommitter> committer_;
   FleetState state_;
+  std::unique_ptr<alerting::MatrixNotifier> matrix_;
+  std::unique_ptr<alerting::MailNotifier> mail_;
+  std::unique_ptr<alerting::AlertmanagerNotifier> alertmanager_;
+  std::unique_ptr<alerting::Engine> alerts_;
   std::unique_ptr<Ingest> ingest_;
   std::unique_ptr<Api> api_;
   std::unique_ptr<HttpServer> server_;
   size_t known_nodes_ = 0;
   std::unique_ptr<RemoteWriter> remote_writer_;
-  // Declared last: stops first, before what it uses.
+  // Declared last: they stop first, before what they use.
   std::jthread housekeeping_;
+  std::jthread alert_ticks_;
 };
 
 int64_t NowUnixMs();

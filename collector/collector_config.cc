@@ -77,6 +77,7 @@ CollectorConfig LoadCollectorConfig(const std::filesystem::path& path) {
     api->RejectUnknownKeys();
   }
   config.remote_write = LoadRemoteWriteConfig(root);
+  config.alerting = alerting::LoadAlertingConfig(root);
   root.RejectUnknownKeys();
   return config;
 }

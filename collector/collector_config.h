@@ -27,6 +27,7 @@
 #include <map>
 #include <string>
 
+#include "alerting/alerting_config.h"
 #include "collector/remote_write_config.h"
 
 namespace vigie::collector {
@@ -55,6 +56,8 @@ struct CollectorConfig {
   std::filesystem::path admin_token_file;
   std::string admin_token_sha256;
   RemoteWriteConfig remote_write;  // [remote_write], off unless configured
+  // [[site]], [[admin]], [alerting], [matrix], [smtp], [alertmanager].
+  alerting::AlertingConfig alerting;
 };
 
 CollectorConfig LoadCollectorConfig(const std::filesystem::path& path);

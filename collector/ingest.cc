@@ -25,8 +25,12 @@ std::string SchemaViolation(const v1::Batch& batch) {
 
 }  // namespace
 
-Ingest::Ingest(const CollectorConfig& config, GroupCommitter& committer, FleetState& state)
-    : config_(config), committer_(committer), state_(state), rate_limiter_(config.max_pushes_per_minute) {
+Ingest::Ingest(const CollectorConfig& config, GroupCommitter& committer, FleetState& state, alerting::Engine* alerts)
+    : config_(config),
+      committer_(committer),
+      state_(state),
+      alerts_(alerts),
+      rate_limiter_(config.max_pushes_per_minute) {
   for (const auto& [id, node] : config_.nodes) node_by_token_hash_.emplace(node.token_sha256, id);
 }
 
@@ -94,6 +98,10 @@ HttpResponse Ingest::HandlePush(std::string_view authorization, std::string_view
     newest = std::make_shared<v1::Report>(*candidate);
   }
   state_.Update(claimed, now_ms, std::move(newest), stored->facts);
+  if (alerts_ != nullptr) {
+    const std::string& site = node->second.site;
+    for (int index : stored->stored_indices) alerts_->OnReport(claimed, site, batch.reports(index), now_ms);
+  }
 
   v1::PushAck ack;
   ack.set_stored(stored->stored);

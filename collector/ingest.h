@@ -19,6 +19,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "alerting/engine.h"
 #include "collector/collector_config.h"
 #include "collector/fleet_state.h"
 #include "collector/group_committer.h"
@@ -42,7 +43,9 @@ struct IngestCounters {
 
 class Ingest {
  public:
-  Ingest(const CollectorConfig& config, GroupCommitter& committer, FleetState& state);
+  // `alerts` (may be null) hears of every newly stored report, in order.
+  Ingest(const CollectorConfig& config, GroupCommitter& committer, FleetState& state,
+         alerting::Engine* alerts = nullptr);
 
   HttpResponse HandlePush(std::string_view authorization, std::string_view body, int64_t now_ms);
 
@@ -52,6 +55,7 @@ class Ingest {
   const CollectorConfig& config_;
   GroupCommitter& committer_;
   FleetState& state_;
+  alerting::Engine* alerts_;
   RateLimiter rate_limiter_;
   // token SHA-256 -> node id, to name the owner of a token used for another node.
   std::unordered_map<std::string, std::string> node_by_token_hash_;

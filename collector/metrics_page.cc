@@ -60,4 +60,26 @@ std::string RenderMetrics(const CollectorConfig& config, const std::vector<NodeS
   return page.Take();
 }
 
+std::string RenderAlertMetrics(const CollectorConfig& config, const std::vector<alerting::Alert>& active,
+                               size_t outbox_queued) {
+  Exposition page;
+  page.Family("vigie_alerts_firing", "gauge", "1 per firing alert (a site alert has an empty node).");
+  // One sample per series: alerts of one rule on one node (several disks) add up.
+  std::map<std::string, int> firing;
+  for (const alerting::Alert& alert : active) {
+    if (alert.state != alerting::AlertState::kFiring) continue;
+    std::string site = alert.key.site;
+    if (site.empty()) {
+      const auto node = config.nodes.find(alert.key.node);
+      if (node != config.nodes.end()) site = node->second.site;
+    }
+    ++firing[Label("node", alert.key.node) + "," + Label("site", site) + "," + Label("rule", alert.key.rule) + "," +
+             Label("severity", alerting::SeverityName(alert.severity))];
+  }
+  for (const auto& [labels, count] : firing) page.Sample(labels, count);
+  page.Family("vigie_collector_outbox_queued", "gauge", "Notifications written to the outbox and not yet delivered.");
+  page.Sample("", static_cast<double>(outbox_queued));
+  return page.Take();
+}
+
 }  // namespace vigie::collector

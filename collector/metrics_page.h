@@ -8,12 +8,18 @@
 #include <string>
 #include <vector>
 
+#include "alerting/alert.h"
 #include "collector/collector_config.h"
 #include "collector/fleet_state.h"
 #include "collector/group_committer.h"
 #include "collector/ingest.h"
 
 namespace vigie::collector {
+
+// The alerting engine's part of the page: one vigie_alerts_firing{node,site,
+// rule,severity} sample per firing alert, and the outbox's queued messages.
+std::string RenderAlertMetrics(const CollectorConfig& config, const std::vector<alerting::Alert>& active,
+                               size_t outbox_queued);
 
 std::string RenderMetrics(const CollectorConfig& config, const std::vector<NodeState>& nodes,
                           const IngestCounters& counters, const GroupCommitter::Stats& commits, int64_t now_ms);

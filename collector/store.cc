@@ -132,7 +132,8 @@ Result<StoredBatch> Store::WriteBatch(const BatchWrite& write) {
 
   StoredBatch result;
   bool newer = false;
-  for (const v1::Report& report : write.batch->reports()) {
+  for (int index = 0; index < write.batch->reports_size(); ++index) {
+    const v1::Report& report = write.batch->reports(index);
     const std::string body = report.SerializeAsString();
     s = insert_report_.get();
     sqlite3_reset(s);
@@ -148,6 +149,7 @@ Result<StoredBatch> Store::WriteBatch(const BatchWrite& write) {
       continue;
     }
     ++result.stored;
+    result.stored_indices.push_back(index);
     // The node's state follows its reports in their own order; an old report
     // arriving late (a backlog) does not roll it back.
     if (node.exists && report.timestamp_unix_ms() < node.last_ts_ms) continue;

@@ -40,6 +40,8 @@ struct StoredBatch {
   uint32_t stored = 0;
   uint32_t duplicates = 0;
   NodeFacts facts;  // the node's, after this batch
+  // Positions in the batch of the reports stored now (not duplicates), in order.
+  std::vector<int> stored_indices;
 };
 
 // One node's batch to store.
