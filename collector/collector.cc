@@ -106,9 +106,12 @@ Result<void> Collector::Start() {
   options.port = config_.listen_port;
   options.max_body_bytes = config_.max_body_bytes;
   options.threads = config_.http_threads;
+  options.tls_cert_pem = config_.tls_cert_pem;
+  options.tls_key_pem = config_.tls_key_pem;
   server_ = std::make_unique<HttpServer>(options, [this](const HttpRequest& request) { return Handle(request); });
   if (Result<void> started = server_->Start(); !started) return started;
-  LogInfo("listening on http://{}:{} ({} node(s) configured, {} known, store {})",
+  LogInfo("listening on {}://{}:{} ({} node(s) configured, {} known, store {})",
+          config_.tls_cert_pem.empty() ? "http" : "https",
           config_.listen_host.find(':') != std::string::npos ? "[" + config_.listen_host + "]" : config_.listen_host,
           server_->port(), config_.nodes.size(), known_nodes_, config_.database.string());
   return {};

@@ -71,6 +71,13 @@ CollectorConfig LoadCollectorConfig(const std::filesystem::path& path) {
     if (config.nodes.contains(node.id)) table.Reject("id", fmt::format("node '{}' is declared twice", node.id));
     config.nodes.emplace(node.id, std::move(node));
   }
+  if (const std::optional<ConfigTable> tls = root.Table("tls")) {
+    config.tls_cert_pem = tls->FileContents("cert_file");
+    config.tls_key_pem = tls->FileContents("key_file");
+    if (config.tls_cert_pem.find("-----BEGIN") == std::string::npos) tls->Reject("cert_file", "not a PEM file");
+    if (config.tls_key_pem.find("PRIVATE KEY-----") == std::string::npos) tls->Reject("key_file", "not a PEM private key");
+    tls->RejectUnknownKeys();
+  }
   if (const std::optional<ConfigTable> api = root.Table("api")) {
     config.admin_token_file = api->Path("admin_token_file");
     config.admin_token_sha256 = Sha256Hex(api->FileContents("admin_token_file"));

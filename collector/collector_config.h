@@ -10,6 +10,9 @@
 //   http_threads = 4
 //   history = "30d"                  # reports older than this are pruned, a little at a time
 //   max_clock_skew = "5m"            # a node whose clock is further off is flagged
+//   [tls]                            # HTTPS served by the collector itself (optional)
+//   cert_file = "/etc/vigie/collector.crt"   # PEM, the chain
+//   key_file = "/etc/vigie/collector.key"    # PEM
 //   [api]
 //   admin_token_file = "/etc/vigie/admin.token"  # for /v1/nodes, /v1/alerts... and vigiectl
 //   [[node]]
@@ -51,6 +54,9 @@ struct CollectorConfig {
   std::chrono::milliseconds history{30LL * 86'400'000};
   std::chrono::milliseconds max_clock_skew{300'000};
   std::map<std::string, NodeEntry> nodes;  // by id
+  // [tls]: PEM contents; both empty for plain HTTP.
+  std::string tls_cert_pem;
+  std::string tls_key_pem;
   // [api]: the admin token's file (vigiectl reads it) and its SHA-256 (the
   // collector compares against it). Empty: the API refuses every request.
   std::filesystem::path admin_token_file;

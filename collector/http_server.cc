@@ -61,12 +61,18 @@ Result<void> HttpServer::Start() {
 
   unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL;
   if (ipv6) flags |= MHD_USE_IPv6;
+  const bool tls = !options_.tls_cert_pem.empty();
+  if (tls) flags |= MHD_USE_TLS;
+  // With TLS off, the two key options are passed as MHD_OPTION_END pairs'
+  // no-ops: MHD reads options until the first MHD_OPTION_END.
   daemon_ = MHD_start_daemon(flags, options_.port, nullptr, nullptr, &HttpServer::OnRequest, this,
                              MHD_OPTION_SOCK_ADDR, reinterpret_cast<sockaddr*>(&address),
                              MHD_OPTION_THREAD_POOL_SIZE, options_.threads,
                              MHD_OPTION_CONNECTION_TIMEOUT, options_.connection_timeout_seconds,
                              MHD_OPTION_NOTIFY_COMPLETED, &HttpServer::OnCompleted, this,
-                             MHD_OPTION_LISTENING_ADDRESS_REUSE, 1U, MHD_OPTION_END);
+                             MHD_OPTION_LISTENING_ADDRESS_REUSE, 1U,
+                             tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, options_.tls_cert_pem.c_str(),
+                             MHD_OPTION_HTTPS_MEM_KEY, options_.tls_key_pem.c_str(), MHD_OPTION_END);
   if (daemon_ == nullptr) {
     return Fail(ErrorCode::kUnavailable,
                 fmt::format("cannot listen on {}:{} (address in use, or not an address of this machine)",

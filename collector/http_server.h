@@ -37,6 +37,10 @@ struct HttpServerOptions {
   size_t max_body_bytes = 1 << 20;
   unsigned threads = 2;
   unsigned connection_timeout_seconds = 30;
+  // PEM certificate chain and key: HTTPS (GnuTLS inside libmicrohttpd).
+  // Both empty: plain HTTP.
+  std::string tls_cert_pem;
+  std::string tls_key_pem;
 };
 
 class HttpServer {

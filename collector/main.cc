@@ -71,7 +71,7 @@ int main(int argc, char** argv) {
                 config.listen_host.c_str(), config.listen_port);
     return 0;
   }
-  if (!IsLoopback(config.listen_host)) {
+  if (!IsLoopback(config.listen_host) && config.tls_cert_pem.empty()) {
     LogWarning("listening on {} in clear text: node tokens cross the network unencrypted unless a VPN or a TLS "
                "reverse proxy carries them",
                config.listen_host);

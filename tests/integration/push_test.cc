@@ -176,5 +176,45 @@ TEST_F(PushTest, NodeATokenCannotPushAsNodeB) {
   EXPECT_NE(m.at("vigie_collector_pushes_total{result=\"forbidden\"}"), "0");
 }
 
+// HTTPS served by the collector itself: the agent trusts the collector's
+// certificate through ca_file, and its reports arrive as over HTTP.
+TEST(TlsPush, AnAgentPushesOverHttpsToTheCollectorsOwnCertificate) {
+  if (!std::filesystem::exists("/usr/bin/openssl")) GTEST_SKIP() << "openssl is not installed";
+  testing::TempDir dir;
+  const testing::CommandResult made = testing::RunCommand(
+      {"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+       "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", (dir.path() / "collector.key").string(), "-out",
+       (dir.path() / "collector.crt").string()});
+  ASSERT_EQ(made.exit_code, 0);
+  const std::string token = collector::NewToken();
+  dir.Write("agent.token", token);
+  const auto collector_config = dir.Write(
+      "collector.toml", "listen = \"127.0.0.1:0\"\ndatabase = \"c.db\"\n[tls]\ncert_file = \"collector.crt\"\n"
+                        "key_file = \"collector.key\"\n[[node]]\nid = \"n\"\nsite = \"s\"\ntoken_sha256 = \"" +
+                            collector::Sha256Hex(token) + "\"\n");
+  ChildProcess collector({kCollector, "--config", collector_config.string()});
+  const std::optional<std::string> rest = collector.WaitForLine("listening on https://127.0.0.1:", 10s);
+  ASSERT_TRUE(rest) << collector.stderr_text();
+  const std::string url = "https://127.0.0.1:" + rest->substr(0, rest->find(' '));
+  const auto agent_config = dir.Write(
+      "agent.toml", "node_id = \"n\"\nstate_directory = \"state\"\nhost_root = \"" +
+                        testing::FixturePath("hosts/vm-2core").string() +
+                        "\"\n[collect]\nperiod = \"200ms\"\n[[collector]]\nurl = \"" + url +
+                        "\"\ntoken_file = \"agent.token\"\nca_file = \"collector.crt\"\n");
+  ChildProcess agent({kAgent, "--config", agent_config.string()});
+  const std::string ca = (dir.path() / "collector.crt").string();
+  std::string page;
+  for (auto deadline = std::chrono::steady_clock::now() + 10s; std::chrono::steady_clock::now() < deadline;) {
+    page = testing::HttpGet(url + "/metrics", ca).body;
+    if (page.find("vigie_node_load1{node=\"n\",site=\"s\"} 0.19") != std::string::npos) break;
+    std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_NE(page.find("vigie_node_load1{node=\"n\",site=\"s\"} 0.19"), std::string::npos) << agent.stderr_text();
+  // Plain HTTP to the HTTPS port gets no answer.
+  EXPECT_NE(testing::HttpGet("http://127.0.0.1:" + rest->substr(0, rest->find(' ')) + "/healthz").status, 200);
+  ASSERT_EQ(agent.Stop(SIGTERM), 0) << agent.stderr_text();
+  EXPECT_EQ(agent.stderr_text().find("push failed"), std::string::npos) << agent.stderr_text();
+}
+
 }  // namespace
 }  // namespace vigie

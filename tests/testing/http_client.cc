@@ -16,7 +16,8 @@ size_t Append(char* data, size_t size, size_t count, void* user) {
   return size * count;
 }
 
-HttpReply Perform(const std::string& url, const std::vector<std::string>& headers, const std::string* body) {
+HttpReply Perform(const std::string& url, const std::vector<std::string>& headers, const std::string* body,
+                  const std::string& ca_file = "") {
   HttpReply reply;
   std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), &curl_easy_cleanup);
   curl_slist* list = nullptr;
@@ -26,6 +27,7 @@ HttpReply Perform(const std::string& url, const std::vector<std::string>& header
   curl_easy_setopt(curl.get(), CURLOPT_HTTPHEADER, list);
   curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT_MS, 10'000L);
   curl_easy_setopt(curl.get(), CURLOPT_NOSIGNAL, 1L);
+  if (!ca_file.empty()) curl_easy_setopt(curl.get(), CURLOPT_CAINFO, ca_file.c_str());
   curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, &Append);
   curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, &reply.body);
   if (body != nullptr) {
@@ -43,7 +45,7 @@ HttpReply Perform(const std::string& url, const std::vector<std::string>& header
 
 }  // namespace
 
-HttpReply HttpGet(const std::string& url) { return Perform(url, {}, nullptr); }
+HttpReply HttpGet(const std::string& url, const std::string& ca_file) { return Perform(url, {}, nullptr, ca_file); }
 
 HttpReply HttpPost(const std::string& url, const std::vector<std::string>& headers, const std::string& body) {
   return Perform(url, headers, &body);

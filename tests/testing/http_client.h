@@ -13,7 +13,8 @@ struct HttpReply {
   std::string error;
 };
 
-HttpReply HttpGet(const std::string& url);
+// `ca_file`: a PEM file of CAs to trust for https (empty: the system's).
+HttpReply HttpGet(const std::string& url, const std::string& ca_file = "");
 HttpReply HttpPost(const std::string& url, const std::vector<std::string>& headers, const std::string& body);
 
 // A TCP port on 127.0.0.1 that was free a moment ago, for a peer program
