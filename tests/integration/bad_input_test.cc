@@ -109,7 +109,8 @@ std::map<std::string, std::string> ParseMetrics(const std::string& page) {
 // Blocking HTTP over one kept-alive connection, for thousands of requests.
 class KeepAliveClient {
  public:
-  explicit KeepAliveClient(std::string base_url) : base_url_(std::move(base_url)), curl_(curl_easy_init(), &curl_easy_cleanup) {
+  explicit KeepAliveClient(std::string base_url)
+      : base_url_(std::move(base_url)), curl_(curl_easy_init(), &curl_easy_cleanup) {
     curl_easy_setopt(curl_.get(), CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(curl_.get(), CURLOPT_TIMEOUT_MS, 10'000L);
     curl_easy_setopt(curl_.get(), CURLOPT_WRITEFUNCTION, &Append);
@@ -245,7 +246,7 @@ std::string IntegrityCheck(const std::filesystem::path& database) {
 
 // A node's stored reports, read through a read-only connection of our own.
 std::vector<collector::Store::StoredReport> StoredReports(const std::filesystem::path& database,
-                                                         const std::string& node_id) {
+                                                          const std::string& node_id) {
   auto store = collector::Store::Open(database, collector::Store::Mode::kReadOnly);
   EXPECT_TRUE(store) << store.error().message;
   if (!store) return {};
@@ -416,7 +417,8 @@ TEST_F(BadInputTest, ABatchCutAnywhereIsRefusedOrStoredWholeNeverHalf) {
     const size_t cut = std::stoul(stored.boot_id.substr(4));
     ASSERT_GE(stored.seq, 1u);
     ASSERT_LE(stored.seq, 4u);
-    EXPECT_EQ(stored.report.SerializeAsString(), batch_for(cut).reports(static_cast<int>(stored.seq - 1)).SerializeAsString())
+    EXPECT_EQ(stored.report.SerializeAsString(),
+              batch_for(cut).reports(static_cast<int>(stored.seq - 1)).SerializeAsString())
         << "report " << stored.seq << " of cut " << cut << " differs from what was sent";
   }
   for (const auto& [boot, count] : expected_by_boot) {
@@ -601,7 +603,8 @@ TEST_F(BadInputTest, AReportWith100000SensorsLeavesTheCollectorResponsiveAndMetr
   const testing::HttpReply metrics = testing::HttpGet(base_url_ + "/metrics");
   const auto metrics_time = Clock::now() - started;
   ASSERT_EQ(metrics.status, 200) << metrics.error;
-  RecordProperty("metrics_ms", static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(metrics_time).count()));
+  RecordProperty("metrics_ms",
+                 static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(metrics_time).count()));
   if (pushed.status == 200) {
     EXPECT_THAT(metrics.body, ::testing::HasSubstr("chip=\"bulk-isa-0000\",sensor=\"s99999\"} 59\n"));
   }
@@ -632,7 +635,8 @@ TEST_F(BadInputTest, TenThousandUnknownNodeIdsEachGet401AtABoundedCost) {
   const int64_t rss_after = Rss();
   EXPECT_EQ(refused, 10'000);
   EXPECT_LT(elapsed, 30s);
-  RecordProperty("elapsed_ms", static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count()));
+  RecordProperty("elapsed_ms",
+                 static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count()));
   RecordProperty("rss_growth_kib", static_cast<int>(rss_after - rss_before));
   if (!kAddressSanitizer) {
     EXPECT_LT(rss_after - rss_before, 4 * 1024) << "KiB of RSS growth over 10 000 strangers";
@@ -830,6 +834,10 @@ class FullDiskTest : public BadInputTest {
  protected:
   void SetUp() override {
     if (geteuid() != 0) GTEST_SKIP() << "needs root: mounts a tmpfs in a private mount namespace";
+    // Root in a container without CAP_SYS_ADMIN cannot either.
+    if (testing::RunCommand({"/usr/bin/unshare", "--mount", "/bin/true"}).exit_code != 0) {
+      GTEST_SKIP() << "cannot create a mount namespace here";
+    }
     BadInputTest::SetUp();
     const std::string folder = database_.parent_path().string();
     StartCollector("", "mount -t tmpfs -o size=4096k vigie-full-disk '" + folder + "'\n" +
@@ -837,9 +845,7 @@ class FullDiskTest : public BadInputTest {
                    /*private_mounts=*/true);
   }
 
-  void FreeSpace() {
-    ASSERT_TRUE(std::filesystem::remove(SeenFolder() / "ballast"));
-  }
+  void FreeSpace() { ASSERT_TRUE(std::filesystem::remove(SeenFolder() / "ballast")); }
 
   // Pushes node-b reports of ~2 KiB, one per request, from `seq` until the
   // store refuses one; returns the acknowledged seqs.
@@ -915,7 +921,9 @@ TEST_F(FullDiskTest, AnAgentKeepsItsSpoolThrough503sAndDeliversEverythingWhenSpa
   ASSERT_TRUE(agent.WaitForLine("push failed, keeping reports and retrying with backoff: HTTP 503", 10s))
       << agent.stderr_text() << collector_->stderr_text();
   // Let it be refused a few more times (it retries every 50 to 200 ms).
-  const auto store_errors = [&] { return std::stoi(Metrics()["vigie_collector_pushes_total{result=\"store_error\"}"]); };
+  const auto store_errors = [&] {
+    return std::stoi(Metrics()["vigie_collector_pushes_total{result=\"store_error\"}"]);
+  };
   const int refused_before = store_errors();
   const auto refusals_deadline = Clock::now() + 10s;
   while (store_errors() < refused_before + 8 && Clock::now() < refusals_deadline) std::this_thread::sleep_for(50ms);
