@@ -889,6 +889,7 @@ TEST_F(FullDiskTest, IngestAnswers503NothingHalfWrittenAndRecoversWhenSpaceRetur
     (reply.status == 200 ? acknowledged : refused).insert(seq);
   }
   EXPECT_GE(refused.size(), 10u) << "the store had room after all";
+  EXPECT_THAT(collector_->stderr_text(), ::testing::HasSubstr("database or disk is full"));
   const auto m = Metrics();
   EXPECT_EQ(m.at("vigie_collector_pushes_total{result=\"store_error\"}"), std::to_string(refused.size()));
   EXPECT_TRUE(Healthy());
