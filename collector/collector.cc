@@ -106,6 +106,8 @@ Result<void> Collector::Start() {
   options.port = config_.listen_port;
   options.max_body_bytes = config_.max_body_bytes;
   options.threads = config_.http_threads;
+  options.connection_timeout_seconds = static_cast<unsigned>(config_.connection_timeout.count() / 1000);
+  options.max_connections_per_address = config_.max_connections_per_address;
   options.tls_cert_pem = config_.tls_cert_pem;
   options.tls_key_pem = config_.tls_key_pem;
   server_ = std::make_unique<HttpServer>(options, [this](const HttpRequest& request) { return Handle(request); });

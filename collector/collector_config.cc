@@ -46,7 +46,11 @@ CollectorConfig LoadCollectorConfig(const std::filesystem::path& path) {
         ingest->Integer("max_body_bytes", static_cast<int64_t>(config.max_body_bytes), 1024, 256 << 20));
     config.max_pushes_per_minute =
         ingest->Number("max_pushes_per_minute", config.max_pushes_per_minute, 1, 1'000'000);
-    config.http_threads = static_cast<unsigned>(ingest->Integer("http_threads", config.http_threads, 1, 256));
+    config.http_threads = static_cast<unsigned>(ingest->Integer("http_threads", config.http_threads, 1, 1024));
+    config.connection_timeout = ingest->Duration("connection_timeout", config.connection_timeout, milliseconds(1000),
+                                                 milliseconds(3'600'000));
+    config.max_connections_per_address = static_cast<unsigned>(
+        ingest->Integer("max_connections_per_address", config.max_connections_per_address, 1, 100'000));
     config.history = ingest->Duration("history", config.history, milliseconds(3'600'000),
                                       milliseconds(3660LL * 86'400'000));
     config.max_clock_skew =

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 
 #include <charconv>
+#include <chrono>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -18,6 +19,7 @@ namespace {
 struct RequestState {
   std::string body;
   bool too_large = false;
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 };
 
 MHD_Result Send(MHD_Connection* connection, const HttpResponse& response) {
@@ -71,6 +73,7 @@ Result<void> HttpServer::Start() {
                              MHD_OPTION_CONNECTION_TIMEOUT, options_.connection_timeout_seconds,
                              MHD_OPTION_NOTIFY_COMPLETED, &HttpServer::OnCompleted, this,
                              MHD_OPTION_LISTENING_ADDRESS_REUSE, 1U,
+                             MHD_OPTION_PER_IP_CONNECTION_LIMIT, options_.max_connections_per_address,
                              tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, options_.tls_cert_pem.c_str(),
                              MHD_OPTION_HTTPS_MEM_KEY, options_.tls_key_pem.c_str(), MHD_OPTION_END);
   if (daemon_ == nullptr) {
@@ -101,6 +104,10 @@ MHD_Result HttpServer::OnRequest(void* self, MHD_Connection* connection, const c
   }
   RequestState& state = *static_cast<RequestState*>(*request_state);
   if (*upload_data_size > 0) {
+    if (std::chrono::steady_clock::now() - state.started >
+        std::chrono::seconds(2 * server.options_.connection_timeout_seconds)) {
+      return MHD_NO;  // closes the connection: a body this slow is an attack or a dead link
+    }
     if (state.body.size() + *upload_data_size > server.options_.max_body_bytes) {
       state.too_large = true;
       state.body.clear();

@@ -36,7 +36,12 @@ struct HttpServerOptions {
   uint16_t port = 9470;  // 0: the kernel picks one; see HttpServer::port()
   size_t max_body_bytes = 1 << 20;
   unsigned threads = 2;
+  // Idle time after which a connection is closed; a request that takes more
+  // than twice this from its headers to its last body byte is dropped too
+  // (a client trickling a byte at a time is not idle).
   unsigned connection_timeout_seconds = 30;
+  // Connections from one address at once (a home's nodes share its address).
+  unsigned max_connections_per_address = 64;
   // PEM certificate chain and key: HTTPS (GnuTLS inside libmicrohttpd).
   // Both empty: plain HTTP.
   std::string tls_cert_pem;

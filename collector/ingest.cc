@@ -14,6 +14,14 @@ std::string SchemaViolation(const v1::Batch& batch) {
   for (int i = 0; i < batch.reports_size(); ++i) {
     const v1::Report& report = batch.reports(i);
     if (report.node_id().empty()) return fmt::format("report {} has no node_id", i);
+    // Node ids are short names (the config's rule); a longer or unprintable
+    // one is refused here, before it can reach an answer or a log line.
+    if (report.node_id().size() > 64) return fmt::format("report {} has a node_id over 64 bytes", i);
+    for (const char c : report.node_id()) {
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+        return fmt::format("report {} has a node_id with control characters", i);
+      }
+    }
     if (report.boot_id().empty() || report.boot_id().size() > 64) {
       return fmt::format("report {} has no valid boot_id", i);
     }
