@@ -31,6 +31,7 @@
 
 #include <fmt/format.h>
 
+#include "collector/metrics_page.h"
 #include "collector/token.h"
 #include "tests/testing/sample_reports.h"
 #include "vigie.pb.h"
@@ -52,6 +53,7 @@ struct Options {
   int http_threads = 4;  // the collector's default; [ingest] http_threads
   bool consistency_check = false;
   fs::path dump_dir;  // when set, each /metrics page is saved there
+  bool render_only = false;
 };
 
 [[noreturn]] void Die(const std::string& message) {
@@ -685,6 +687,36 @@ void BenchCollector(const Options& options, int nodes, int64_t baseline_kib) {
   std::fflush(stdout);
 }
 
+// Timing inside, without HTTP nor the other processes of a shared machine:
+// RenderMetrics in this process, on this thread's CPU clock.
+void BenchRender(const Options& options, int nodes) {
+  collector::CollectorConfig config;
+  std::vector<collector::NodeState> state;
+  const int64_t now_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  for (int i = 0; i < nodes; ++i) {
+    v1::Report report = BuildReport(options.fixture, i);
+    report.set_timestamp_unix_ms(now_ms);
+    config.nodes[report.node_id()] = collector::NodeEntry{report.node_id(), fmt::format("site-{}", i % 100), ""};
+    state.push_back({report.node_id(), now_ms, std::make_shared<const v1::Report>(std::move(report)), {}});
+  }
+  const collector::IngestCounters counters;
+  std::vector<double> cpu_ms;
+  size_t bytes = 0;
+  for (int run = 0; run < 3; ++run) {
+    timespec start{}, end{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &start);
+    bytes = collector::RenderMetrics(config, state, counters, {}, now_ms).size();
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &end);
+    cpu_ms.push_back(static_cast<double>(end.tv_sec - start.tv_sec) * 1e3 +
+                     static_cast<double>(end.tv_nsec - start.tv_nsec) / 1e6);
+  }
+  std::sort(cpu_ms.begin(), cpu_ms.end());
+  std::printf("RenderMetrics, %d nodes: %.1f ms of CPU (median of 3), %.2f MiB, %.0f ns per byte\n", nodes, cpu_ms[1],
+              static_cast<double>(bytes) / (1 << 20), cpu_ms[1] * 1e6 / static_cast<double>(bytes));
+  std::fflush(stdout);
+}
+
 // ---------------------------------------------------------------- the reference
 
 class PushgatewayTarget : public Target {
@@ -755,6 +787,7 @@ Options:
   --connections C      keep-alive connections (default 32)
   --http-threads T     the collector's [ingest] http_threads (default 4, its default)
   --consistency-check  leave the pushgateway's consistency check on
+  --render-only        time RenderMetrics in this process (CPU clock) and exit
   --dump-metrics DIR   save each /metrics page there (collector-N.txt, pushgateway-N.txt)
   --workdir DIR        where the databases go; on disk, not tmpfs (default /var/tmp)
 )";
@@ -783,6 +816,8 @@ Options ParseOptions(int argc, char** argv) {
       options.http_threads = std::stoi(value());
     } else if (arg == "--consistency-check") {
       options.consistency_check = true;
+    } else if (arg == "--render-only") {
+      options.render_only = true;
     } else if (arg == "--dump-metrics") {
       options.dump_dir = value();
     } else if (arg == "--workdir") {
@@ -809,6 +844,10 @@ int main(int argc, char** argv) {
   using namespace vigie::bench;
   const Options options = ParseOptions(argc, argv);
   if (!fs::exists(options.collector)) Die(fmt::format("no collector binary at {}; build it first", options.collector.string()));
+  if (options.render_only) {
+    for (int nodes : options.nodes) BenchRender(options, nodes);
+    return 0;
+  }
   curl_global_init(CURL_GLOBAL_DEFAULT);
   std::printf("vigie-ingest-bench: %u cores, load average %s\n", std::thread::hardware_concurrency(),
               LoadAverage().c_str());
