@@ -51,6 +51,7 @@ struct Options {
   double seconds = 10;
   int connections = 32;
   int http_threads = 4;  // the collector's default; [ingest] http_threads
+  double rate = 0;       // steady phase: pushes/s offered (open loop); 0: as fast as acknowledged
   bool consistency_check = false;
   fs::path dump_dir;  // when set, each /metrics page is saved there
   bool render_only = false;
@@ -410,7 +411,11 @@ double Percentile(std::vector<double> values, double p) {
 
 // Pushes with `connections` keep-alive connections, nodes in round-robin
 // order starting at node 0: `count` pushes when count > 0, else for `seconds`.
-LoadResult RunLoad(Target& target, int nodes, int connections, uint64_t count, double seconds) {
+// `rate` 0: each connection sends its next push as soon as the last one is
+// acknowledged (closed loop: the latency then follows from the throughput).
+// `rate` > 0: pushes are due every 1/rate s (open loop) and a push's latency
+// counts from when it was due, so that a stalled server is not excused.
+LoadResult RunLoad(Target& target, int nodes, int connections, uint64_t count, double seconds, double rate = 0) {
   std::unique_ptr<CURLM, CurlMultiDeleter> multi(curl_multi_init());
   curl_multi_setopt(multi.get(), CURLMOPT_MAXCONNECTS, static_cast<long>(connections * 2));
   struct Slot {
@@ -420,13 +425,19 @@ LoadResult RunLoad(Target& target, int nodes, int connections, uint64_t count, d
     size_t received = 0;
   };
   std::vector<Slot> slots(static_cast<size_t>(connections));
+  std::vector<Slot*> idle;
   LoadResult result;
   uint64_t issued = 0;
   int next_node = 0;
   const Clock::time_point begin = Clock::now();
   const Clock::time_point deadline = begin + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
-  const auto more = [&] { return count > 0 ? issued < count : Clock::now() < deadline; };
+  const auto due = [&] {
+    return begin + std::chrono::duration_cast<Clock::duration>(
+                       std::chrono::duration<double>(static_cast<double>(issued) / rate));
+  };
+  const auto more = [&] { return count > 0 ? issued < count : (rate > 0 ? due() : Clock::now()) < deadline; };
   const auto issue = [&](Slot& slot) {
+    slot.started = rate > 0 ? due() : Clock::now();
     target.Next(next_node, slot.request);
     next_node = (next_node + 1) % nodes;
     ++issued;
@@ -437,7 +448,6 @@ LoadResult RunLoad(Target& target, int nodes, int connections, uint64_t count, d
     curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, slot.request.put ? "PUT" : nullptr);
     curl_easy_setopt(easy, CURLOPT_HTTPHEADER, slot.request.headers);
     slot.received = 0;
-    slot.started = Clock::now();
     curl_multi_add_handle(multi.get(), easy);
   };
   for (Slot& slot : slots) {
@@ -447,10 +457,15 @@ LoadResult RunLoad(Target& target, int nodes, int connections, uint64_t count, d
     curl_easy_setopt(slot.easy.get(), CURLOPT_PRIVATE, &slot);
     curl_easy_setopt(slot.easy.get(), CURLOPT_TIMEOUT, 30L);
     curl_easy_setopt(slot.easy.get(), CURLOPT_NOSIGNAL, 1L);
-    if (more()) issue(slot);
+    idle.push_back(&slot);
   }
-  int running = 1;
-  while (running > 0) {
+  int running = 0;
+  while (true) {
+    // Start what is due on the idle connections.
+    while (!idle.empty() && more() && (rate == 0 || due() <= Clock::now())) {
+      issue(*idle.back());
+      idle.pop_back();
+    }
     curl_multi_perform(multi.get(), &running);
     int left = 0;
     while (CURLMsg* message = curl_multi_info_read(multi.get(), &left)) {
@@ -468,12 +483,18 @@ LoadResult RunLoad(Target& target, int nodes, int connections, uint64_t count, d
         ++result.failures[message->data.result == CURLE_OK ? status : 0];
       }
       curl_multi_remove_handle(multi.get(), message->easy_handle);
-      if (more()) {
-        issue(*slot);
-        running = 1;
-      }
+      idle.push_back(slot);
     }
-    if (running > 0) curl_multi_poll(multi.get(), nullptr, 0, 100, nullptr);
+    const bool busy = idle.size() < slots.size();
+    if (!busy && !more()) break;
+    int wait_ms = 100;
+    if (rate > 0 && more() && !idle.empty()) {
+      wait_ms = static_cast<int>(std::clamp<int64_t>(
+          std::chrono::duration_cast<std::chrono::milliseconds>(due() - Clock::now()).count(), 0, 100));
+    } else if (!busy) {
+      wait_ms = 0;
+    }
+    curl_multi_poll(multi.get(), nullptr, 0, wait_ms, nullptr);
   }
   result.seconds = std::chrono::duration<double>(Clock::now() - begin).count();
   return result;
@@ -655,15 +676,17 @@ void BenchCollector(const Options& options, int nodes, int64_t baseline_kib) {
   std::unique_ptr<Child> collector = StartCollector(options, dir, &port);
   CollectorTarget target(fmt::format("http://127.0.0.1:{}/v1/push", port), fleet);
 
-  std::printf("collector, %d nodes (%zu readings, %zu-byte batch per report; %d connections, http_threads %d; "
-              "load %s)\n",
+  std::printf("collector, %d nodes (%zu readings, %zu-byte batch per report; %d connections, http_threads %d, "
+              "steady %s; load %s)\n",
               nodes, samples, [&] { v1::Batch b; *b.add_reports() = fleet[0].report; return b.ByteSizeLong(); }(),
-              options.connections, options.http_threads, LoadAverage().c_str());
+              options.connections, options.http_threads,
+              options.rate > 0 ? fmt::format("{:.0f} pushes/s offered", options.rate).c_str() : "closed loop",
+              LoadAverage().c_str());
   const LoadResult first = RunLoad(target, nodes, options.connections, static_cast<uint64_t>(nodes), 0);
   PrintLoad("first", first, samples);
   const int64_t loaded_kib = RssKiB(collector->pid());
   const double cpu_before = CpuSeconds(collector->pid());
-  const LoadResult steady = RunLoad(target, nodes, options.connections, 0, options.seconds);
+  const LoadResult steady = RunLoad(target, nodes, options.connections, 0, options.seconds, options.rate);
   const double cpu_seconds = CpuSeconds(collector->pid()) - cpu_before;
   PrintLoad("steady", steady, samples);
   const int64_t after_kib = RssKiB(collector->pid());
@@ -682,8 +705,9 @@ void BenchCollector(const Options& options, int nodes, int64_t baseline_kib) {
               static_cast<double>(loaded_kib - baseline_kib) / nodes, static_cast<double>(after_kib) / 1024);
   const Fetched page = MedianGet(fmt::format("http://127.0.0.1:{}/metrics", port),
                                  options.dump_dir.empty() ? fs::path() : options.dump_dir / fmt::format("collector-{}.txt", nodes));
-  std::printf("  /metrics  %.1f ms (median of 3), %.2f MiB, HTTP %ld\n", page.ms,
-              static_cast<double>(page.bytes) / (1 << 20), page.status);
+  std::printf("  /metrics  %.1f ms (median of 3), %.2f MiB, HTTP %ld; RSS %.1f MiB after it\n", page.ms,
+              static_cast<double>(page.bytes) / (1 << 20), page.status,
+              static_cast<double>(RssKiB(collector->pid())) / 1024);
   std::fflush(stdout);
 }
 
@@ -785,6 +809,9 @@ Options:
   --nodes N[,N...]     fleet sizes (default 1000,10000)
   --seconds S          length of each steady phase (default 10)
   --connections C      keep-alive connections (default 32)
+  --rate R             collector's steady phase: R pushes/s offered at fixed times,
+                       latency counted from when each was due (default 0: each
+                       connection pushes again as soon as it is acknowledged)
   --http-threads T     the collector's [ingest] http_threads (default 4, its default)
   --consistency-check  leave the pushgateway's consistency check on
   --render-only        time RenderMetrics in this process (CPU clock) and exit
@@ -814,6 +841,8 @@ Options ParseOptions(int argc, char** argv) {
       options.connections = std::stoi(value());
     } else if (arg == "--http-threads") {
       options.http_threads = std::stoi(value());
+    } else if (arg == "--rate") {
+      options.rate = std::stod(value());
     } else if (arg == "--consistency-check") {
       options.consistency_check = true;
     } else if (arg == "--render-only") {
