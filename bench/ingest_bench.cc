@@ -686,8 +686,10 @@ void BenchCollector(const Options& options, int nodes, int64_t baseline_kib) {
   PrintLoad("first", first, samples);
   const int64_t loaded_kib = RssKiB(collector->pid());
   const double cpu_before = CpuSeconds(collector->pid());
+  const double own_cpu_before = CpuSeconds(getpid());
   const LoadResult steady = RunLoad(target, nodes, options.connections, 0, options.seconds, options.rate);
   const double cpu_seconds = CpuSeconds(collector->pid()) - cpu_before;
+  const double own_cpu_seconds = CpuSeconds(getpid()) - own_cpu_before;
   PrintLoad("steady", steady, samples);
   const int64_t after_kib = RssKiB(collector->pid());
   // Timing inside: the group committer's own counters, over both phases.
@@ -696,9 +698,10 @@ void BenchCollector(const Options& options, int nodes, int64_t baseline_kib) {
   const double carried = CounterOnPage(counters, "vigie_collector_committed_pushes_total");
   const double commit_seconds = CounterOnPage(counters, "vigie_collector_commit_seconds_total");
   std::printf("  inside    %.0f commits, %.1f pushes per commit, %.2f ms per commit (mean); collector CPU %.0f us "
-              "per push in the steady phase (%.2f cores)\n",
+              "per push in the steady phase (%.2f cores), the bench's %.0f us\n",
               commits, carried / commits, 1000 * commit_seconds / commits,
-              1e6 * cpu_seconds / static_cast<double>(steady.ok), cpu_seconds / steady.seconds);
+              1e6 * cpu_seconds / static_cast<double>(steady.ok), cpu_seconds / steady.seconds,
+              1e6 * own_cpu_seconds / static_cast<double>(steady.ok));
   std::printf("  RSS       %.1f MiB after one push per node (baseline %.1f MiB with 0 nodes): %.1f KiB per node; "
               "%.1f MiB after the steady phase\n",
               static_cast<double>(loaded_kib) / 1024, static_cast<double>(baseline_kib) / 1024,
