@@ -10,6 +10,7 @@
 // See BENCHMARKS.md, "Collector ingest (bench/ingest)".
 #include <curl/curl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <netinet/in.h>
@@ -71,6 +72,8 @@ class Child {
     pid_ = fork();
     if (pid_ < 0) Die("fork failed");
     if (pid_ == 0) {
+      // Dies with the bench even when the bench is killed before its destructors run.
+      prctl(PR_SET_PDEATHSIG, SIGTERM);
       const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
       if (fd >= 0) {
         dup2(fd, 1);
