@@ -93,7 +93,16 @@ Result<std::unique_ptr<Store>> Store::Open(const std::filesystem::path& path, Mo
   sqlite3_busy_timeout(db, 5000);
   if (mode == Mode::kReadOnly) return store;
   // WAL with synchronous=FULL: every commit is fsynced before it returns.
-  if (auto r = store->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"); !r) return tl::unexpected(r.error());
+  // SQLite's automatic checkpoint runs inside COMMIT every 1000 WAL pages
+  // (about 300 pushes) and writes and fsyncs the database file on the ingest
+  // path; at most every 20000 pages (~80 MiB of WAL) it halved the commit
+  // time at 50 pushes per commit (bench/ingest). A 16 MiB page cache saves
+  // re-reading B-tree pages.
+  if (auto r = store->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA wal_autocheckpoint=20000; "
+                           "PRAGMA cache_size=-16384;");
+      !r) {
+    return tl::unexpected(r.error());
+  }
   if (auto r = store->Exec(kSchema); !r) return tl::unexpected(r.error());
   auto insert = store->Prepare(
       "INSERT OR IGNORE INTO reports(node_id, boot_id, seq, received_ms, timestamp_ms, body) "
