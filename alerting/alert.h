@@ -22,6 +22,7 @@ inline constexpr const char* kRuleFilesystemFull = "filesystem_full";
 inline constexpr const char* kRuleSourceUnreadable = "source_unreadable";
 inline constexpr const char* kRuleNotificationsFailing = "notifications_failing";
 inline constexpr const char* kRuleOutboxExpired = "notifications_lost";
+inline constexpr const char* kRuleTestMessage = "test_message";
 
 // Identifies one alert among the active ones. Site-wide alerts have an empty node.
 struct AlertKey {

@@ -509,6 +509,22 @@ Result<std::vector<Silence>> Engine::ListSilences(int64_t now_ms) {
   return db_->ListSilences(now_ms);
 }
 
+Result<void> Engine::SendTestMessage(const std::string& site, int64_t now_ms) {
+  const Site* found = config_.FindSite(site);
+  if (found == nullptr || found->members.empty()) {
+    return Fail(ErrorCode::kNotFound, fmt::format("no site '{}' with members in the configuration", site));
+  }
+  std::lock_guard lock(mutex_);
+  Alert test;
+  test.key = AlertKey{kRuleTestMessage, site, "", ""};
+  test.summary = fmt::format("this is a test from Vigie: the alerts of the machines at home {} reach you here", site);
+  test.advice = "Nothing: this message only checks that alerts reach you.";
+  test.started_ms = test.fired_ms = now_ms;
+  events_.push_back(AlertEvent{test, EventKind::kFiring, now_ms});
+  Flush(now_ms);
+  return {};
+}
+
 Result<std::vector<Alert>> Engine::ListAlerts(bool include_resolved, int limit) {
   std::lock_guard lock(mutex_);
   return db_->ListAlerts(include_resolved, limit);

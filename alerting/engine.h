@@ -68,6 +68,10 @@ class Engine {
   Result<bool> RemoveSilence(int64_t id);
   Result<std::vector<Silence>> ListSilences(int64_t now_ms);
   Result<std::vector<Alert>> ListAlerts(bool include_resolved, int limit = 200);
+  // Queues a test message to every channel of the members of `site` (for
+  // `vigiectl test-alert --site`); delivered by the next Ticks like any other.
+  // kNotFound for a site that is not configured or has no members.
+  Result<void> SendTestMessage(const std::string& site, int64_t now_ms);
   Result<std::vector<OutboxEntry>> ListOutbox(int limit = 200);
 
  private:

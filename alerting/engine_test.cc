@@ -467,5 +467,14 @@ TEST_F(EngineTest, FinishedOutboxEntriesArePrunedAfterAMonth) {
   for (const OutboxEntry& e : *outbox) EXPECT_GT(e.created_ms, kT0) << e.text;
 }
 
+TEST_F(EngineTest, TestMessageReachesTheSiteMembersOnly) {
+  ASSERT_TRUE(engine_->SendTestMessage("rennes", now_));
+  Run(10'000);
+  ASSERT_EQ(matrix_.To("!alice:x").size(), 1u);
+  EXPECT_THAT(matrix_.To("!alice:x")[0].text, HasSubstr("this is a test from Vigie"));
+  EXPECT_TRUE(matrix_.To("!ops:x").empty());
+  EXPECT_FALSE(engine_->SendTestMessage("nowhere", now_));
+}
+
 }  // namespace
 }  // namespace vigie::alerting

@@ -71,6 +71,7 @@ std::string Title(const Alert& a) {
   if (k == kRuleSourceUnreadable) return fmt::format("{} cannot read {}", n, a.key.subject);
   if (k == kRuleNotificationsFailing) return fmt::format("{} notifications failing", a.key.subject);
   if (k == kRuleOutboxExpired) return fmt::format("{} notifications lost", a.key.subject);
+  if (k == kRuleTestMessage) return fmt::format("test message for home {}", a.key.site);
   return fmt::format("{} {} {}", n, k, a.key.subject);
 }
 
