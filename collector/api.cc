@@ -129,6 +129,11 @@ std::optional<HttpResponse> Api::HandleAlerts(const HttpRequest& request, int64_
     if (!alert) return failed(alert.error());
     return JsonResponse(HttpStatus::kOk, alerting::AlertsJson({*alert}));
   }
+  if (request.path == "/v1/test-alert") {
+    if (request.method != "POST") return TextResponse(HttpStatus::kMethodNotAllowed, "use POST");
+    if (Result<void> queued = alerts_->SendTestMessage(argument("site"), now_ms); !queued) return failed(queued.error());
+    return JsonResponse(HttpStatus::kOk, "{\"queued\":true}");
+  }
   if (request.path == "/v1/silences") {
     if (request.method == "GET") {
       auto silences = alerts_->ListSilences(now_ms);
@@ -176,7 +181,8 @@ bool Api::Authorized(std::string_view authorization) const {
 
 std::optional<HttpResponse> Api::Handle(const HttpRequest& request, int64_t now_ms) const {
   constexpr std::string_view kNodes = "/v1/nodes";
-  const bool alerting = request.path.starts_with("/v1/alerts") || request.path.starts_with("/v1/silences");
+  const bool alerting = request.path.starts_with("/v1/alerts") || request.path.starts_with("/v1/silences") ||
+                        request.path == "/v1/test-alert";
   if (!request.path.starts_with(kNodes) && !alerting) return std::nullopt;
   if (config_.admin_token_sha256.empty()) {
     return TextResponse(HttpStatus::kForbidden, "no admin token is configured ([api] admin_token_file)");

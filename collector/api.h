@@ -8,6 +8,7 @@
 //   GET  /v1/silences              silences in force
 //   POST /v1/silences?until_ms=T&reason=R&by=X[&node=N][&site=S][&rule=U]
 //   DELETE /v1/silences/{id}       end a silence now
+//   POST /v1/test-alert?site=S     a test message to the site's members
 //
 // 401 without the admin token, 403 when none is configured, 404 for an
 // unknown node. Thread-safe; the answers are built from the fleet's state in

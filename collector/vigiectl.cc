@@ -33,6 +33,8 @@ Commands:
                          silence matching alerts until now + DURATION ("2h")
   silences               the silences in force
   unsilence ID           end a silence now
+  test-alert --site S    send a test message to the members of site S, to
+                         check that they receive Vigie's messages
   token new NODE         make a token for NODE: prints the token (for the
                          node's token_file) and the lines for collector.toml
 
@@ -294,6 +296,12 @@ int main(int argc, char** argv) {
   const std::string by = flags.contains("by") ? flags["by"].back() : WhoAmI();
   if (command == "ack" && words.size() == 2) {
     return run("POST", fmt::format("/v1/alerts/{}/ack?by={}", Escape(words[1]), Escape(by)), &PrintAlerts);
+  }
+  if (command == "test-alert" && words.size() == 1) {
+    if (!flags.contains("site")) return Usage("test-alert needs --site");
+    const int status = run("POST", "/v1/test-alert?site=" + Escape(flags["site"].back()), nullptr);
+    if (status == 0 && !raw_json) std::printf("queued: the members of %s will receive it within seconds\n", flags["site"].back().c_str());
+    return status;
   }
   if (command == "unsilence" && words.size() == 2) return run("DELETE", "/v1/silences/" + Escape(words[1]), nullptr);
   if (command == "silence" && words.size() == 1) {
