@@ -684,6 +684,14 @@ int Main(int argc, char** argv) {
   spool.Append(disk_report, 0);
   for (const std::string& r : sensors_reports) spool.Append(r, 0);
   const size_t batch30 = spool.NextBatch(0, 100, &count).size();
+  // What 1 000 reports of the agent's schedule take in the spool's RAM.
+  ReportSpool backlog({"http://bench"}, 1000);
+  size_t backlog_raw = 0;
+  for (int i = 0; i < 1000; ++i) {
+    std::string report = a.Cycle();
+    backlog_raw += report.size();
+    backlog.Append(std::move(report), 0);
+  }
 
   fmt::print("agent_footprint: recorded host desktop-nct6775 (hwmon overlay, RAPL, power_supply) + vm-2core "
              "(/proc, statvfs) + replayed disks qemu_ahci/sda, qemu_nvme/nvme0n1\n");
@@ -721,6 +729,8 @@ int Main(int argc, char** argv) {
   fmt::print("    disk-cycle Report   {} B, in a Batch of one {} B\n", disk_report.size(), one_disk_batch);
   fmt::print("    30 periods (1 disk + 29 sensors reports) in one Batch: {} B, {:.0f} B/report\n", batch30,
              batch30 / 30.0);
+  fmt::print("  spool holding 1 000 reports of that schedule: {} B serialized, {} B stored ({:.1f}%)\n",
+             backlog_raw, backlog.stored_bytes(), 100.0 * static_cast<double>(backlog.stored_bytes()) / backlog_raw);
   std::fflush(stdout);
 
   if (!flags.skip_agent) status = RealAgents(flags, scratch);
