@@ -22,10 +22,10 @@
 //   --skip-agent          only the in-process figures
 //   --agent PATH          the vigie-agent to run (default: this build's)
 //
-// Three real vigie-agent processes run at the same time: one whose collector
-// is a closed loopback port (backlog, RSS), one idle against a healthy
-// in-process collector (wake-ups), one against the same collector (disk
-// writes). In-process, the bench builds the agent's own sources
+// Four real vigie-agent processes run at the same time: two whose collector
+// is a closed loopback port (backlog, RSS; one writes its spool every 30 s,
+// one never), one idle against a healthy in-process collector (wake-ups),
+// one against the same collector (disk writes). In-process, the bench builds the agent's own sources
 // (MakeAgentSources) and Agent, and times Agent::Collect plus the
 // serialization the agent does, on the agent's schedule (disks once per 30
 // cycles). The floor replays the exact file list of one sensors cycle and one
