@@ -8,14 +8,12 @@
 
 #include "agent/agent.h"
 #include "agent/agent_config.h"
+#include "agent/agent_sources.h"
 #include "common/report_json.h"
 #include "agent/report_text.h"
 #include "agent/smart/device_io.h"
 #include "agent/smart/recorded_device_io.h"
 #include "agent/sources/disk_source.h"
-#include "agent/sources/hwmon_source.h"
-#include "agent/sources/power_supply_source.h"
-#include "agent/sources/rapl_source.h"
 #include "agent/sources/system_source.h"
 #include "common/config.h"
 #include "common/file_tree.h"
@@ -153,25 +151,7 @@ int main(int argc, char** argv) {
     return 0;
   }
 
-  // In this order: the disk source tells the hwmon source which disks sleep.
-  std::vector<ScheduledSource> sources;
-  auto disk_source = std::make_unique<DiskSource>(disk_lister, *disk_io, disk_options);
-  DiskSource* disks = disk_source.get();
-  if (config.disks_enabled) sources.push_back({std::move(disk_source), config.smart_period});
-  // libsensors reads the live /sys whatever host_root says.
-  const FileTree live_sys("/");
-  if (config.sensors_enabled) {
-    HwmonOptions hwmon;
-    hwmon.config_path = config.sensors_config;
-    hwmon.may_read = [&live_sys, disks](const std::string& chip_path) {
-      // Reading a drivetemp sensor sends the disk ATA commands: never for a sleeping disk.
-      return !HwmonChipOnSleepingDisk(live_sys, std::filesystem::path(chip_path).filename().string(), *disks);
-    };
-    sources.push_back({std::make_unique<HwmonSource>(std::move(hwmon)), {}});
-  }
-  sources.push_back({std::make_unique<RaplSource>(host), {}});
-  sources.push_back({std::make_unique<PowerSupplySource>(host), {}});
-  sources.push_back({std::make_unique<SystemSource>(host, MakeFilesystemUsageReader(host)), {}});
+  std::vector<ScheduledSource> sources = MakeAgentSources(config, host, *disk_io, disk_lister);
 
   curl_global_init(CURL_GLOBAL_DEFAULT);
   Agent agent(config, std::move(sources), *boot_id, static_cast<uint64_t>(BoottimeMs()));

@@ -80,7 +80,12 @@ std::string ReportAsText(const v1::Report& report) {
     out += "\ndisks\n";
     for (const v1::Disk& disk : report.disks()) out += DiskText(disk);
   }
-  if (report.sensors_size() > 0) out += "\n" + FormatSensors(report.sensors());
+  // Two appends, not "\n" + string&&: gcc 12 -O3 reports a false -Wrestrict
+  // in that operator+ (GCC bug 105329), which breaks the Release build.
+  if (report.sensors_size() > 0) {
+    out += '\n';
+    out += FormatSensors(report.sensors());
+  }
   const v1::Power& power = report.power();
   if (power.rapl_size() > 0 || power.has_ac_online() || power.batteries_size() > 0) {
     out += "\npower\n";

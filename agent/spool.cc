@@ -1,5 +1,7 @@
 #include "agent/spool.h"
 
+#include <zlib.h>
+
 #include <algorithm>
 
 namespace vigie::agent {
@@ -21,6 +23,55 @@ void AppendLengthDelimited(uint32_t field_number, const std::string& bytes, std:
 // Batch.reports is field 1 (proto/vigie.proto).
 constexpr uint32_t kBatchReportsField = 1;
 
+// Raw deflate (negative windowBits: no zlib header or checksum; the spool is
+// in RAM) with an 8 KiB window, enough for a reference and a report of a few
+// kB: matches reach back at most the window (RFC 1951, 2.1). memLevel 6
+// keeps the compressor's state near 64 KiB (zlib.h: (1 << (windowBits+2)) +
+// (1 << (memLevel+9)) bytes), allocated for the call only.
+constexpr int kWindowBits = -13;
+constexpr int kMemLevel = 6;
+
+// `report` deflated against `dictionary`; empty if zlib failed.
+std::string Deflate(const std::string& report, const std::string& dictionary) {
+  z_stream z{};
+  if (deflateInit2(&z, Z_BEST_COMPRESSION, Z_DEFLATED, kWindowBits, kMemLevel, Z_DEFAULT_STRATEGY) != Z_OK) return {};
+  std::string out(deflateBound(&z, report.size()), '\0');
+  bool ok = deflateSetDictionary(&z, reinterpret_cast<const Bytef*>(dictionary.data()),
+                                 static_cast<uInt>(dictionary.size())) == Z_OK;
+  if (ok) {
+    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(report.data()));
+    z.avail_in = static_cast<uInt>(report.size());
+    z.next_out = reinterpret_cast<Bytef*>(out.data());
+    z.avail_out = static_cast<uInt>(out.size());
+    ok = deflate(&z, Z_FINISH) == Z_STREAM_END;
+  }
+  out.resize(ok ? z.total_out : 0);
+  // The buffer was sized for the worst case (deflateBound); what the spool
+  // keeps must be the compressed size, not that capacity.
+  out.shrink_to_fit();
+  deflateEnd(&z);
+  return out;
+}
+
+// The `size` bytes that Deflate compressed against `dictionary`; empty if
+// the stream does not decode to exactly that many bytes.
+std::string Inflate(const std::string& stream, const std::string& dictionary, size_t size) {
+  z_stream z{};
+  if (inflateInit2(&z, kWindowBits) != Z_OK) return {};
+  std::string out(size, '\0');
+  bool ok = inflateSetDictionary(&z, reinterpret_cast<const Bytef*>(dictionary.data()),
+                                 static_cast<uInt>(dictionary.size())) == Z_OK;
+  if (ok) {
+    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(stream.data()));
+    z.avail_in = static_cast<uInt>(stream.size());
+    z.next_out = reinterpret_cast<Bytef*>(out.data());
+    z.avail_out = static_cast<uInt>(out.size());
+    ok = inflate(&z, Z_FINISH) == Z_STREAM_END && z.total_out == size;
+  }
+  inflateEnd(&z);
+  return ok ? out : std::string();
+}
+
 }  // namespace
 
 ReportSpool::ReportSpool(std::vector<std::string> collector_urls, size_t max_reports)
@@ -34,15 +85,64 @@ void ReportSpool::Append(std::string report, int64_t now_ns) {
     ++dropped_;
     for (uint64_t& cursor : cursors_) cursor = std::max(cursor, first_position_);
   }
-  reports_.push_back(std::move(report));
+  reports_.push_back(Store(std::move(report)));
   appended_ns_.push_back(now_ns);
+}
+
+ReportSpool::Stored ReportSpool::Store(std::string report) {
+  Stored stored;
+  stored.size = static_cast<uint32_t>(report.size());
+  if (reference_ == nullptr || since_reference_ >= kReferenceEvery) {
+    reference_ = std::make_shared<const std::string>(std::move(report));
+    since_reference_ = 1;
+    stored.kind = Stored::Kind::kReference;
+    stored.reference = reference_;
+    return stored;
+  }
+  ++since_reference_;
+  std::string deflated = Deflate(report, *reference_);
+  // Checked once here, so that a zlib failure can only cost RAM, never a report.
+  if (!deflated.empty() && deflated.size() < report.size() && Inflate(deflated, *reference_, report.size()) == report) {
+    stored.kind = Stored::Kind::kDeflated;
+    stored.reference = reference_;
+    stored.bytes = std::move(deflated);
+  } else {
+    stored.kind = Stored::Kind::kPlain;
+    stored.bytes = std::move(report);
+  }
+  return stored;
+}
+
+std::string ReportSpool::Load(const Stored& stored) const {
+  switch (stored.kind) {
+    case Stored::Kind::kReference:
+      return *stored.reference;
+    case Stored::Kind::kDeflated:
+      return Inflate(stored.bytes, *stored.reference, stored.size);
+    case Stored::Kind::kPlain:
+      break;
+  }
+  return stored.bytes;
+}
+
+size_t ReportSpool::stored_bytes() const {
+  size_t bytes = 0;
+  for (const Stored& stored : reports_) {
+    bytes += stored.kind == Stored::Kind::kReference ? stored.reference->capacity() : stored.bytes.capacity();
+  }
+  // A reference whose own report has left the spool is still held by the
+  // reports compressed against it.
+  if (!reports_.empty() && reports_.front().kind == Stored::Kind::kDeflated) {
+    bytes += reports_.front().reference->capacity();
+  }
+  return bytes;
 }
 
 std::string ReportSpool::NextBatch(size_t collector, size_t max_reports, size_t* count) const {
   const size_t start = static_cast<size_t>(cursors_[collector] - first_position_);
   const size_t end = std::min(reports_.size(), start + max_reports);
   std::string batch;
-  for (size_t i = start; i < end; ++i) AppendLengthDelimited(kBatchReportsField, reports_[i], batch);
+  for (size_t i = start; i < end; ++i) AppendLengthDelimited(kBatchReportsField, Load(reports_[i]), batch);
   *count = end - start;
   return batch;
 }
@@ -76,18 +176,21 @@ void ReportSpool::TrimAcknowledged() {
 SpoolContents ReportSpool::Contents() const {
   SpoolContents contents;
   for (size_t i = 0; i < urls_.size(); ++i) contents.collectors.push_back({urls_[i], cursors_[i] - first_position_});
-  contents.reports.assign(reports_.begin(), reports_.end());
+  contents.reports.reserve(reports_.size());
+  for (const Stored& stored : reports_) contents.reports.push_back(Load(stored));
   return contents;
 }
 
 void ReportSpool::Restore(const SpoolContents& contents, int64_t now_ns) {
   reports_.clear();
   appended_ns_.clear();
+  reference_.reset();
+  since_reference_ = 0;
   first_position_ = 0;
   const size_t skip = contents.reports.size() > max_reports_ ? contents.reports.size() - max_reports_ : 0;
   dropped_ += skip;
   for (size_t i = skip; i < contents.reports.size(); ++i) {
-    reports_.push_back(contents.reports[i]);
+    reports_.push_back(Store(contents.reports[i]));
     appended_ns_.push_back(now_ns);
   }
   first_position_ = skip;

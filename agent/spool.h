@@ -1,8 +1,21 @@
 // Reports waiting for the collectors' acknowledgements, in RAM.
 //
-// Reports are kept serialized, oldest first. Every collector has its own
-// cursor: a report leaves the spool once every collector has acknowledged
-// it. When the spool is full the oldest report is dropped (for every
+// Reports are kept serialized, oldest first, and compressed: consecutive
+// reports are nearly identical, so every kReferenceEvery-th report is kept
+// as is (a reference) and the others as raw deflate streams with their
+// reference as the preset dictionary (RFC 1951; zlib's deflateSetDictionary).
+// Not the previous report as the dictionary: decoding one report would then
+// need the whole chain before it. A 1 000-report backlog of the recorded
+// desktop host (1.26 MB serialized) takes 79 kB (bench/agent_footprint).
+// Decoding one report needs only its reference, which stays alive (shared)
+// as long as a report compressed against it does. Every accessor returns
+// exactly the bytes given to Append or Restore; a zlib failure costs RAM
+// (the report is kept as is), never a report. Costs per Append one deflate
+// and one check inflate (~64 kB of zlib state for the call), per report
+// returned one inflate.
+//
+// Every collector has its own cursor: a report leaves the spool once every
+// collector has acknowledged it. When the spool is full the oldest report is dropped (for every
 // collector) and counted: when an outage ends, the newest data matters most,
 // and the count says what was lost. Not thread-safe: the agent has one thread.
 #pragma once
@@ -10,6 +23,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -37,6 +51,9 @@ class ReportSpool {
   size_t pending(size_t collector) const;
   size_t size() const { return reports_.size(); }
   size_t collectors() const { return urls_.size(); }
+  // Bytes the reports take in RAM (string capacities), compressed;
+  // references counted once.
+  size_t stored_bytes() const;
   // Reports dropped because the spool was full, since start.
   uint64_t dropped() const { return dropped_; }
   // When the oldest report that some collector still lacks was appended.
@@ -50,10 +67,25 @@ class ReportSpool {
   void Restore(const SpoolContents& contents, int64_t now_ns);
 
  private:
+  // One report as stored: a reference (its bytes are *reference), a deflate
+  // stream against *reference, or, when deflate gained nothing, the bytes.
+  struct Stored {
+    enum class Kind : uint8_t { kReference, kDeflated, kPlain };
+    Kind kind = Kind::kPlain;
+    uint32_t size = 0;  // of the serialized report
+    std::shared_ptr<const std::string> reference;
+    std::string bytes;  // kDeflated: the stream; kPlain: the report
+  };
+  static constexpr size_t kReferenceEvery = 32;
+
+  Stored Store(std::string report);
+  std::string Load(const Stored& stored) const;
   void TrimAcknowledged();
 
   std::vector<std::string> urls_;
-  std::deque<std::string> reports_;
+  std::deque<Stored> reports_;
+  std::shared_ptr<const std::string> reference_;  // for the next Append
+  size_t since_reference_ = 0;
   std::deque<int64_t> appended_ns_;  // parallel to reports_
   uint64_t first_position_ = 0;     // stream position of reports_.front()
   std::vector<uint64_t> cursors_;   // per collector: next stream position to send

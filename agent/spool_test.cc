@@ -1,7 +1,10 @@
 #include "agent/spool.h"
 
+#include <random>
+
 #include <gtest/gtest.h>
 
+#include "tests/testing/sample_reports.h"
 #include "vigie.pb.h"
 
 namespace vigie::agent {
@@ -20,6 +23,84 @@ std::vector<uint64_t> SeqsOf(const std::string& batch_bytes) {
   std::vector<uint64_t> seqs;
   for (const v1::Report& report : batch.reports()) seqs.push_back(report.seq());
   return seqs;
+}
+
+// A full hardware report whose readings drift from one seq to the next, as
+// consecutive reports of one machine do.
+std::string HardwareReport(uint64_t seq) {
+  v1::Report report = testing::SampleHardwareReport();
+  report.set_seq(seq);
+  report.set_timestamp_unix_ms(1'764'000'000'000 + static_cast<int64_t>(seq) * 60'000);
+  std::mt19937 random(static_cast<unsigned>(seq));
+  for (v1::Sensor& sensor : *report.mutable_sensors()) sensor.set_value(sensor.value() + random() % 7);
+  return report.SerializeAsString();
+}
+
+// What NextBatch must return: each report as Batch field 1, length-delimited.
+std::string Framed(const std::vector<std::string>& reports) {
+  std::string out;
+  for (const std::string& report : reports) {
+    out.push_back(0x0A);
+    uint64_t length = report.size();
+    while (length >= 0x80) {
+      out.push_back(static_cast<char>((length & 0x7F) | 0x80));
+      length >>= 7;
+    }
+    out.push_back(static_cast<char>(length));
+    out += report;
+  }
+  return out;
+}
+
+TEST(ReportSpool, ReturnsTheExactBytesAppendedWhateverTheirKind) {
+  std::vector<std::string> reports;
+  for (uint64_t seq = 1; seq <= 100; ++seq) reports.push_back(HardwareReport(seq));
+  std::mt19937 random(7);
+  std::string noise(3000, '\0');
+  for (char& c : noise) c = static_cast<char>(random());
+  reports.insert(reports.begin() + 40, noise);  // incompressible: kept as is
+  reports.insert(reports.begin() + 41, "");
+  reports.insert(reports.begin() + 70, std::string(5000, 'x'));
+  ReportSpool spool({"http://a"}, 1000);
+  for (const std::string& report : reports) spool.Append(report, 0);
+
+  EXPECT_EQ(spool.Contents().reports, reports);
+  size_t count = 0;
+  EXPECT_EQ(spool.NextBatch(0, reports.size(), &count), Framed(reports));
+  EXPECT_EQ(count, reports.size());
+}
+
+TEST(ReportSpool, KeepsTheExactBytesAfterTheReferenceReportWasDropped) {
+  ReportSpool spool({"http://a"}, 10);
+  std::vector<std::string> reports;
+  for (uint64_t seq = 1; seq <= 75; ++seq) {
+    reports.push_back(HardwareReport(seq));
+    spool.Append(reports.back(), 0);
+  }
+  const std::vector<std::string> last10(reports.end() - 10, reports.end());
+  EXPECT_EQ(spool.Contents().reports, last10);
+  size_t count = 0;
+  EXPECT_EQ(spool.NextBatch(0, 100, &count), Framed(last10));
+}
+
+TEST(ReportSpool, HoldsSimilarReportsInAFractionOfTheirSize) {
+  ReportSpool spool({"http://a"}, 1000);
+  size_t raw = 0;
+  for (uint64_t seq = 1; seq <= 1000; ++seq) {
+    const std::string report = HardwareReport(seq);
+    raw += report.size();
+    spool.Append(report, 0);
+  }
+  EXPECT_LT(spool.stored_bytes() * 4, raw) << spool.stored_bytes() << " of " << raw << " bytes";
+}
+
+TEST(ReportSpool, RestoreKeepsTheExactBytes) {
+  SpoolContents contents;
+  contents.collectors.push_back({"http://a", 0});
+  for (uint64_t seq = 1; seq <= 50; ++seq) contents.reports.push_back(HardwareReport(seq));
+  ReportSpool spool({"http://a"}, 1000);
+  spool.Restore(contents, 0);
+  EXPECT_EQ(spool.Contents().reports, contents.reports);
 }
 
 TEST(ReportSpool, BatchesAreValidProtobufOldestFirstAndBounded) {

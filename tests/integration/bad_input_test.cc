@@ -278,11 +278,13 @@ class BadInputTest : public ::testing::Test {
   // Starts vigie-collector through /bin/sh, which runs `setup` (as root in a
   // private mount namespace when `private_mounts`), prints its pid, then
   // execs the collector: the pid is the collector's. `ingest` adds lines to
-  // [ingest]; the rate limit is lifted so that only the input decides.
+  // [ingest]; the rate limit is lifted so that only the input decides, and
+  // the HTTP threads are few, so that the RSS checks measure what requests
+  // leave behind, not each thread's first use of its buffers.
   void StartCollector(const std::string& ingest = "", const std::string& setup = "", bool private_mounts = false) {
     dir_.Write("collector.toml",
                "listen = \"127.0.0.1:0\"\ndatabase = \"" + database_.string() +
-                   "\"\n[ingest]\nmax_pushes_per_minute = 1000000\n" + ingest +
+                   "\"\n[ingest]\nmax_pushes_per_minute = 1000000\nhttp_threads = 2\n" + ingest +
                    "[[node]]\nid = \"node-a\"\nsite = \"rennes\"\ntoken_sha256 = \"" + collector::Sha256Hex(token_a_) +
                    "\"\n[[node]]\nid = \"node-b\"\nsite = \"lyon\"\ntoken_sha256 = \"" +
                    collector::Sha256Hex(token_b_) + "\"\n");
