@@ -9,6 +9,11 @@
 
 namespace vigie::collector {
 
+int64_t SteadyMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 int64_t NowUnixMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
@@ -57,6 +62,7 @@ Result<void> Collector::Open() {
     std::unique_lock lock(mutex);
     while (!stop.stop_requested()) {
       alerts_->Tick(NowUnixMs());
+      last_tick_ms_ = SteadyMs();
       wake.wait_for(lock, stop, config_.alerting.tick, [] { return false; });
     }
   });

@@ -2,6 +2,7 @@
 // main.cc only parses options and waits for a signal.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -37,6 +38,10 @@ class Collector {
   HttpResponse Handle(const HttpRequest& request);
 
   Store& store() { return *store_; }
+  // When the alerting thread last finished a tick (steady clock, ms): the
+  // systemd watchdog is fed only while it is recent, so that a collector
+  // whose alerting hangs is restarted.
+  int64_t last_tick_ms() const { return last_tick_ms_.load(); }
   alerting::Engine& alerts() { return *alerts_; }
 
   // One round of housekeeping, as the background thread runs it every
@@ -58,11 +63,13 @@ class Collector {
   std::unique_ptr<HttpServer> server_;
   size_t known_nodes_ = 0;
   std::unique_ptr<RemoteWriter> remote_writer_;
+  std::atomic<int64_t> last_tick_ms_{0};
   // Declared last: they stop first, before what they use.
   std::jthread housekeeping_;
   std::jthread alert_ticks_;
 };
 
 int64_t NowUnixMs();
+int64_t SteadyMs();
 
 }  // namespace vigie::collector

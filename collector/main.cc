@@ -90,8 +90,22 @@ int main(int argc, char** argv) {
     return 1;
   }
   sd_notify(0, "READY=1");
+  // With WatchdogSec, ping at half the interval while the alerting thread
+  // keeps ticking; without it, just wait for a stop signal.
+  uint64_t watchdog_usec = 0;
+  const bool watchdog = sd_watchdog_enabled(0, &watchdog_usec) > 0;
+  const int64_t ping_ms = static_cast<int64_t>(watchdog_usec / 2000);
   int signal_number = 0;
-  sigwait(&signals, &signal_number);
+  while (true) {
+    if (!watchdog) {
+      sigwait(&signals, &signal_number);
+      break;
+    }
+    const timespec timeout{static_cast<time_t>(ping_ms / 1000), static_cast<long>(ping_ms % 1000) * 1'000'000};
+    signal_number = sigtimedwait(&signals, nullptr, &timeout);
+    if (signal_number > 0) break;
+    if (SteadyMs() - collector.last_tick_ms() < 2 * ping_ms) sd_notify(0, "WATCHDOG=1");
+  }
   LogInfo("signal {}: stopping", signal_number);
   sd_notify(0, "STOPPING=1");
   return 0;
