@@ -13,32 +13,6 @@
 namespace vigie::collector {
 namespace {
 
-std::string_view HealthName(v1::Disk::Health health) {
-  switch (health) {
-    case v1::Disk::PASSED:
-      return "passed";
-    case v1::Disk::FAILED:
-      return "failed";
-    default:
-      return "unknown";
-  }
-}
-
-std::string_view StatusName(v1::Disk::Status status) {
-  switch (status) {
-    case v1::Disk::READ:
-      return "read";
-    case v1::Disk::SKIPPED_ASLEEP:
-      return "asleep";
-    case v1::Disk::UNSUPPORTED:
-      return "unsupported";
-    case v1::Disk::ERROR:
-      return "error";
-    default:
-      return "unknown";
-  }
-}
-
 // One node's summary; `state` null for a configured node never heard from.
 void WriteNodeSummary(const std::string& id, const CollectorConfig& config, const NodeState* state, int64_t now_ms,
                       JsonWriter& json) {
@@ -79,8 +53,8 @@ void WriteNodeSummary(const std::string& id, const CollectorConfig& config, cons
   json.Key("disks").BeginArray();
   for (const v1::Disk& disk : report.disks()) {
     json.BeginObject().Key("device").String(disk.device()).Key("model").String(disk.model());
-    json.Key("serial").String(disk.serial()).Key("health").String(HealthName(disk.health()));
-    json.Key("status").String(StatusName(disk.status()));
+    json.Key("serial").String(disk.serial()).Key("health").String(DiskHealthLabel(disk.health()));
+    json.Key("status").String(DiskStatusLabel(disk.status()));
     if (disk.has_temperature_celsius()) json.Key("temperature_celsius").Double(disk.temperature_celsius());
     json.EndObject();
   }

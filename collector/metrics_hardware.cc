@@ -1,5 +1,7 @@
 #include "collector/metrics_hardware.h"
 
+#include "common/report_json.h"
+
 #include <functional>
 #include <optional>
 #include <set>
@@ -76,34 +78,6 @@ void AppendSensorMetrics(const std::vector<LabeledReport>& reports, SeriesSink& 
   }
 }
 
-std::string_view DiskKindName(v1::Disk::Kind kind) {
-  switch (kind) {
-    case v1::Disk::ATA_HDD:
-      return "hdd";
-    case v1::Disk::ATA_SSD:
-      return "ssd";
-    case v1::Disk::NVME:
-      return "nvme";
-    default:
-      return "unknown";
-  }
-}
-
-std::string_view DiskStatusName(v1::Disk::Status status) {
-  switch (status) {
-    case v1::Disk::READ:
-      return "read";
-    case v1::Disk::SKIPPED_ASLEEP:
-      return "asleep";
-    case v1::Disk::UNSUPPORTED:
-      return "unsupported";
-    case v1::Disk::ERROR:
-      return "error";
-    default:
-      return "unknown";
-  }
-}
-
 const v1::AtaAttribute* FindAttribute(const v1::Disk& disk, uint32_t id) {
   for (const v1::AtaAttribute& attribute : disk.ata_attributes()) {
     if (attribute.id() == id) return &attribute;
@@ -145,9 +119,9 @@ void AppendDiskMetrics(const std::vector<LabeledReport>& reports, SeriesSink& pa
 
   page.Family("vigie_disk_info", "gauge", "Always 1: the disk's kind, firmware and this cycle's status as labels.");
   for (const LabeledDisk& d : disks) {
-    page.Sample(With(d.labels, {{"kind", std::string(DiskKindName(d.disk->kind()))},
+    page.Sample(With(d.labels, {{"kind", std::string(DiskKindLabel(d.disk->kind()))},
                                 {"firmware", d.disk->firmware()},
-                                {"status", std::string(DiskStatusName(d.disk->status()))}}),
+                                {"status", std::string(DiskStatusLabel(d.disk->status()))}}),
                 1);
   }
   family("vigie_disk_asleep", "gauge", "1 when the disk was in standby or sleep and was left alone (not read).",

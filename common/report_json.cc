@@ -2,6 +2,45 @@
 
 namespace vigie {
 
+std::string_view DiskKindLabel(v1::Disk::Kind kind) {
+  switch (kind) {
+    case v1::Disk::ATA_HDD:
+      return "hdd";
+    case v1::Disk::ATA_SSD:
+      return "ssd";
+    case v1::Disk::NVME:
+      return "nvme";
+    default:
+      return "unknown";
+  }
+}
+
+std::string_view DiskStatusLabel(v1::Disk::Status status) {
+  switch (status) {
+    case v1::Disk::READ:
+      return "read";
+    case v1::Disk::SKIPPED_ASLEEP:
+      return "asleep";
+    case v1::Disk::UNSUPPORTED:
+      return "unsupported";
+    case v1::Disk::ERROR:
+      return "error";
+    default:
+      return "unknown";
+  }
+}
+
+std::string_view DiskHealthLabel(v1::Disk::Health health) {
+  switch (health) {
+    case v1::Disk::PASSED:
+      return "passed";
+    case v1::Disk::FAILED:
+      return "failed";
+    default:
+      return "unknown";
+  }
+}
+
 void WriteSensorJson(const v1::Sensor& sensor, JsonWriter& json) {
   json.BeginObject();
   json.Key("chip").String(sensor.chip()).Key("label").String(sensor.label());

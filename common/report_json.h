@@ -10,6 +10,11 @@
 
 namespace vigie {
 
+// Lower-case names for metric labels and the API.
+std::string_view DiskKindLabel(v1::Disk::Kind kind);        // "hdd", "ssd", "nvme", "unknown"
+std::string_view DiskStatusLabel(v1::Disk::Status status);  // "read", "asleep", "unsupported", "error", "unknown"
+std::string_view DiskHealthLabel(v1::Disk::Health health);  // "passed", "failed", "unknown"
+
 void WriteDiskJson(const v1::Disk& disk, JsonWriter& json);
 void WriteSensorJson(const v1::Sensor& sensor, JsonWriter& json);
 std::string ReportAsJson(const v1::Report& report);

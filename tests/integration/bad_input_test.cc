@@ -31,6 +31,7 @@
 #include "collector/store.h"
 #include "collector/token.h"
 #include "tests/testing/http_client.h"
+#include "tests/integration/helpers.h"
 #include "tests/testing/process.h"
 #include "tests/testing/sample_reports.h"
 #include "tests/testing/testing.h"
@@ -93,18 +94,6 @@ int64_t RssKib(pid_t pid) {
   return 0;
 }
 
-// "name{labels}" -> value, from a Prometheus text page.
-std::map<std::string, std::string> ParseMetrics(const std::string& page) {
-  std::map<std::string, std::string> samples;
-  std::istringstream lines(page);
-  std::string line;
-  while (std::getline(lines, line)) {
-    if (line.empty() || line[0] == '#') continue;
-    const size_t space = line.rfind(' ');
-    samples[line.substr(0, space)] = line.substr(space + 1);
-  }
-  return samples;
-}
 
 // Blocking HTTP over one kept-alive connection, for thousands of requests.
 class KeepAliveClient {
@@ -255,15 +244,6 @@ std::vector<collector::Store::StoredReport> StoredReports(const std::filesystem:
   return reports ? *reports : std::vector<collector::Store::StoredReport>{};
 }
 
-// The stored seqs, split into runs of consecutive numbers (as delivery_test.cc).
-std::vector<std::vector<uint64_t>> Runs(const std::vector<collector::Store::StoredReport>& reports) {
-  std::vector<std::vector<uint64_t>> runs;
-  for (const auto& stored : reports) {
-    if (runs.empty() || stored.seq != runs.back().back() + 1) runs.emplace_back();
-    runs.back().push_back(stored.seq);
-  }
-  return runs;
-}
 
 class BadInputTest : public ::testing::Test {
  protected:
@@ -312,7 +292,7 @@ class BadInputTest : public ::testing::Test {
   std::map<std::string, std::string> Metrics() {
     const testing::HttpReply reply = testing::HttpGet(base_url_ + "/metrics");
     EXPECT_EQ(reply.status, 200) << reply.error;
-    return ParseMetrics(reply.body);
+    return testing::ParseMetrics(reply.body);
   }
 
   bool Healthy() {
@@ -937,7 +917,7 @@ TEST_F(FullDiskTest, AnAgentKeepsItsSpoolThrough503sAndDeliversEverythingWhenSpa
     }
     std::this_thread::sleep_for(50ms);
   }
-  const auto runs = Runs(reports);
+  const auto runs = testing::Runs(reports);
   ASSERT_EQ(runs.size(), 1u) << "a gap in the stored history";
   EXPECT_GE(runs[0].size(), 5u);
   ASSERT_EQ(reports.front().report.events_size(), 1);

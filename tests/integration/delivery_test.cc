@@ -12,6 +12,7 @@
 
 #include "collector/collector.h"
 #include "collector/token.h"
+#include "tests/integration/helpers.h"
 #include "tests/testing/process.h"
 #include "tests/testing/testing.h"
 
@@ -89,15 +90,6 @@ class TestCollector {
   std::atomic<int> requests_{0};
 };
 
-// The stored seqs, split into runs of consecutive numbers.
-std::vector<std::vector<uint64_t>> Runs(const std::vector<collector::Store::StoredReport>& reports) {
-  std::vector<std::vector<uint64_t>> runs;
-  for (const auto& stored : reports) {
-    if (runs.empty() || stored.seq != runs.back().back() + 1) runs.emplace_back();
-    runs.back().push_back(stored.seq);
-  }
-  return runs;
-}
 
 class DeliveryTest : public ::testing::Test {
  protected:
@@ -141,7 +133,7 @@ TEST_F(DeliveryTest, AfterAnOutageEveryReportArrivesOnceInOrderWithoutGap) {
   ASSERT_EQ(agent->Stop(SIGTERM), 0);
 
   const auto reports = collector.Reports();
-  const auto runs = Runs(reports);
+  const auto runs = testing::Runs(reports);
   ASSERT_EQ(runs.size(), 1u) << "a gap or a reordering in the stored history";
   EXPECT_GE(runs[0].size(), before + 30);
   EXPECT_TRUE(reports.back().report.events_size() == 1 &&
@@ -162,7 +154,7 @@ TEST_F(DeliveryTest, AnAckLostToA500IsRetriedAndNothingIsStoredTwice) {
   ASSERT_TRUE(collector.WaitForReports(stored + 3));
   ASSERT_EQ(agent->Stop(SIGTERM), 0);
 
-  const auto runs = Runs(collector.Reports());
+  const auto runs = testing::Runs(collector.Reports());
   ASSERT_EQ(runs.size(), 1u);
   // The retried batches overlapped what was stored: the first batch after
   // the 500s carried reports the store already had.
@@ -188,7 +180,7 @@ TEST_F(DeliveryTest, ABacklogHeldAtSigtermIsDeliveredAfterTheRestart) {
   ASSERT_EQ(restarted->Stop(SIGTERM), 0);
 
   const auto reports = collector.Reports();
-  const auto runs = Runs(reports);
+  const auto runs = testing::Runs(reports);
   ASSERT_EQ(runs.size(), 2u);
   EXPECT_GE(runs[0].size(), 8u);  // about 1 s of 100 ms periods, then the CLEAN_SHUTDOWN report
   const v1::Report& last_of_first_run = reports[runs[0].size() - 1].report;
@@ -220,7 +212,7 @@ TEST_F(DeliveryTest, AfterSigkillOnlyReportsSinceTheLastSpoolWriteAreLost) {
   ASSERT_TRUE(collector.WaitForReports(saved_count + 1)) << restarted->stderr_text();
   ASSERT_EQ(restarted->Stop(SIGTERM), 0);
   const auto reports = collector.Reports();
-  const auto runs = Runs(reports);
+  const auto runs = testing::Runs(reports);
   ASSERT_GE(runs.size(), 2u);
   EXPECT_EQ(runs[0].size(), saved_count);
   // No clean-shutdown marker: the restart says the last run did not end cleanly.
@@ -247,7 +239,7 @@ TEST_F(DeliveryTest, ASpoolFileCutInARecordKeepsItsValidPrefix) {
   const size_t kept = std::stoul(*warning);  // "the N report(s) before it were kept"
   ASSERT_TRUE(collector.WaitForReports(kept + 2));
   ASSERT_EQ(restarted->Stop(SIGTERM), 0);
-  const auto runs = Runs(collector.Reports());
+  const auto runs = testing::Runs(collector.Reports());
   ASSERT_GE(runs.size(), 2u);
   EXPECT_EQ(runs[0].size(), kept);
   EXPECT_TRUE(std::filesystem::exists(spool_file().string() + ".damaged"));
@@ -270,7 +262,7 @@ TEST_F(DeliveryTest, WithOneOfTwoCollectorsDownTheOtherGetsEverythingAndTheFirst
   for (const auto& r : a.Reports()) seqs_a.push_back(r.seq);
   for (const auto& r : b.Reports()) seqs_b.push_back(r.seq);
   EXPECT_EQ(seqs_a, seqs_b);
-  EXPECT_EQ(Runs(b.Reports()).size(), 1u);
+  EXPECT_EQ(testing::Runs(b.Reports()).size(), 1u);
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 
 #include "collector/token.h"
 #include "tests/testing/http_client.h"
+#include "tests/integration/helpers.h"
 #include "tests/testing/process.h"
 #include "tests/testing/testing.h"
 #include "vigie.pb.h"
@@ -28,18 +29,6 @@ const std::string kAgent = std::string(VIGIE_BINARY_DIR) + "/agent/vigie-agent";
 const std::string kCollector = std::string(VIGIE_BINARY_DIR) + "/collector/vigie-collector";
 const std::string kVigiectl = std::string(VIGIE_BINARY_DIR) + "/collector/vigiectl";
 
-// "name{labels}" -> value, from a Prometheus text page.
-std::map<std::string, std::string> ParseMetrics(const std::string& page) {
-  std::map<std::string, std::string> samples;
-  std::istringstream lines(page);
-  std::string line;
-  while (std::getline(lines, line)) {
-    if (line.empty() || line[0] == '#') continue;
-    const size_t space = line.rfind(' ');
-    samples[line.substr(0, space)] = line.substr(space + 1);
-  }
-  return samples;
-}
 
 class PushTest : public ::testing::Test {
  protected:
@@ -75,7 +64,7 @@ class PushTest : public ::testing::Test {
   std::map<std::string, std::string> Metrics() {
     const testing::HttpReply reply = testing::HttpGet(base_url_ + "/metrics");
     EXPECT_EQ(reply.status, 200) << reply.error;
-    return ParseMetrics(reply.body);
+    return testing::ParseMetrics(reply.body);
   }
 
   // Polls /metrics until `sample` is present (the push has been committed).
