@@ -22,10 +22,16 @@ struct RequestState {
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 };
 
-MHD_Result Send(MHD_Connection* connection, const HttpResponse& response) {
-  MHD_Response* mhd_response = MHD_create_response_from_buffer(
-      response.body.size(), const_cast<char*>(response.body.data()), MHD_RESPMEM_MUST_COPY);
-  if (mhd_response == nullptr) return MHD_NO;
+// The body moves to the heap and MHD frees it when the response is done:
+// a /metrics page of a large fleet is never held twice.
+MHD_Result Send(MHD_Connection* connection, HttpResponse response) {
+  auto* body = new std::string(std::move(response.body));
+  MHD_Response* mhd_response = MHD_create_response_from_buffer_with_free_callback_cls(
+      body->size(), body->data(), [](void* owned) { delete static_cast<std::string*>(owned); }, body);
+  if (mhd_response == nullptr) {
+    delete body;
+    return MHD_NO;
+  }
   MHD_add_response_header(mhd_response, MHD_HTTP_HEADER_CONTENT_TYPE, response.content_type.c_str());
   for (const auto& [name, value] : response.headers) MHD_add_response_header(mhd_response, name.c_str(), value.c_str());
   const MHD_Result result = MHD_queue_response(connection, static_cast<unsigned>(response.status), mhd_response);
