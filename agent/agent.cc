@@ -155,7 +155,9 @@ void Agent::Persist(int64_t now_ns) {
   std::error_code error;
   std::filesystem::create_directories(config_.state_directory, error);
   const std::filesystem::path path = config_.state_directory / kSpoolFile;
-  if (Result<void> written = WriteSpoolFile(path, spool_.Contents()); !written) {
+  const Result<void> written = WriteSpoolFile(path, spool_.CollectorStates(), spool_.size(),
+                                              [this](size_t i) { return spool_.ReportAt(i); });
+  if (!written) {
     LogError("cannot save the spool ({} report(s)): {}", spool_.size(), written.error().message);
     return;
   }

@@ -173,9 +173,17 @@ void ReportSpool::TrimAcknowledged() {
   }
 }
 
+std::vector<SpoolCollectorState> ReportSpool::CollectorStates() const {
+  std::vector<SpoolCollectorState> states;
+  for (size_t i = 0; i < urls_.size(); ++i) states.push_back({urls_[i], cursors_[i] - first_position_});
+  return states;
+}
+
+std::string ReportSpool::ReportAt(size_t index) const { return Load(reports_[index]); }
+
 SpoolContents ReportSpool::Contents() const {
   SpoolContents contents;
-  for (size_t i = 0; i < urls_.size(); ++i) contents.collectors.push_back({urls_[i], cursors_[i] - first_position_});
+  contents.collectors = CollectorStates();
   contents.reports.reserve(reports_.size());
   for (const Stored& stored : reports_) contents.reports.push_back(Load(stored));
   return contents;

@@ -61,6 +61,11 @@ class ReportSpool {
 
   // What the spool file keeps: the reports and each collector's progress.
   SpoolContents Contents() const;
+  // The same, one piece at a time, for writing the file without expanding
+  // the whole spool in RAM: each collector's progress, and report i
+  // (0 = oldest) as serialized.
+  std::vector<SpoolCollectorState> CollectorStates() const;
+  std::string ReportAt(size_t index) const;
   // Replaces everything with `contents`, matching collectors by URL; a
   // collector that `contents` does not know gets every report. Reports over
   // the capacity are dropped oldest first and counted.

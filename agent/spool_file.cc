@@ -66,42 +66,55 @@ Error Errno(std::string_view what, const std::filesystem::path& path) {
 
 }  // namespace
 
-Result<void> WriteSpoolFile(const std::filesystem::path& path, const SpoolContents& contents) {
-  std::string data(kMagic);
-  PutU32(data, kVersion);
-  PutU32(data, static_cast<uint32_t>(contents.collectors.size()));
-  for (const SpoolCollectorState& collector : contents.collectors) {
-    PutU32(data, static_cast<uint32_t>(collector.url.size()));
-    data += collector.url;
-    PutU64(data, collector.acknowledged);
-  }
-  PutU32(data, Crc32(data));
-  for (const std::string& report : contents.reports) {
-    PutU32(data, static_cast<uint32_t>(report.size()));
-    PutU32(data, Crc32(report));
-    data += report;
-  }
-
+Result<void> WriteSpoolFile(const std::filesystem::path& path, const std::vector<SpoolCollectorState>& collectors,
+                            size_t count, const std::function<std::string(size_t)>& report_at) {
   const std::filesystem::path temporary = path.string() + ".tmp";
   const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return tl::unexpected(Errno("cannot create", temporary));
-  size_t written = 0;
-  while (written < data.size()) {
-    const ssize_t n = ::write(fd, data.data() + written, data.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      Error error = Errno("cannot write", temporary);
-      ::close(fd);
-      return tl::unexpected(error);
+  std::string buffer;
+  bool failed = false;
+  Error error;
+  // Writes what the buffer holds once it passes `threshold` bytes.
+  const auto flush = [&](size_t threshold) {
+    if (failed || buffer.size() < threshold) return;
+    size_t written = 0;
+    while (written < buffer.size()) {
+      const ssize_t n = ::write(fd, buffer.data() + written, buffer.size() - written);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        error = Errno("cannot write", temporary);
+        failed = true;
+        return;
+      }
+      written += static_cast<size_t>(n);
     }
-    written += static_cast<size_t>(n);
+    buffer.clear();
+  };
+  constexpr size_t kBufferBytes = 64 * 1024;
+
+  buffer = kMagic;
+  PutU32(buffer, kVersion);
+  PutU32(buffer, static_cast<uint32_t>(collectors.size()));
+  for (const SpoolCollectorState& collector : collectors) {
+    PutU32(buffer, static_cast<uint32_t>(collector.url.size()));
+    buffer += collector.url;
+    PutU64(buffer, collector.acknowledged);
   }
-  if (::fsync(fd) != 0) {
-    Error error = Errno("cannot fsync", temporary);
-    ::close(fd);
-    return tl::unexpected(error);
+  PutU32(buffer, Crc32(buffer));
+  for (size_t i = 0; i < count && !failed; ++i) {
+    const std::string report = report_at(i);
+    PutU32(buffer, static_cast<uint32_t>(report.size()));
+    PutU32(buffer, Crc32(report));
+    buffer += report;
+    flush(kBufferBytes);
+  }
+  flush(0);
+  if (!failed && ::fsync(fd) != 0) {
+    error = Errno("cannot fsync", temporary);
+    failed = true;
   }
   ::close(fd);
+  if (failed) return tl::unexpected(error);
   if (::rename(temporary.c_str(), path.c_str()) != 0) return tl::unexpected(Errno("cannot rename to", path));
   // The rename itself is durable only once the folder is synced.
   const int dir = ::open(path.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -110,6 +123,11 @@ Result<void> WriteSpoolFile(const std::filesystem::path& path, const SpoolConten
     ::close(dir);
   }
   return {};
+}
+
+Result<void> WriteSpoolFile(const std::filesystem::path& path, const SpoolContents& contents) {
+  return WriteSpoolFile(path, contents.collectors, contents.reports.size(),
+                        [&](size_t i) { return contents.reports[i]; });
 }
 
 SpoolFileRead ReadSpoolFile(const std::filesystem::path& path) {

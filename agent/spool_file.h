@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,10 @@ struct SpoolContents {
   std::vector<std::string> reports;  // serialized v1::Report, oldest first
 };
 
+// Writes `count` reports, asking `report_at(i)` for each in turn, through a
+// small buffer: the whole spool never needs to be expanded in RAM at once.
+Result<void> WriteSpoolFile(const std::filesystem::path& path, const std::vector<SpoolCollectorState>& collectors,
+                            size_t count, const std::function<std::string(size_t)>& report_at);
 Result<void> WriteSpoolFile(const std::filesystem::path& path, const SpoolContents& contents);
 
 struct SpoolFileRead {
