@@ -12,6 +12,7 @@
 #include "agent/smart/nvme_identify.h"
 #include "agent/smart/recorded_device_io.h"
 #include "common/log.h"
+#include "common/report_json.h"
 
 namespace vigie::agent {
 namespace {
@@ -35,19 +36,9 @@ v1::Disk::PowerState ToWire(PowerMode mode) {
   return v1::Disk::POWER_STATE_UNSPECIFIED;
 }
 
+// The status for a log line; a sleeping disk says it was left alone.
 std::string_view StatusName(v1::Disk::Status status) {
-  switch (status) {
-    case v1::Disk::READ:
-      return "read";
-    case v1::Disk::SKIPPED_ASLEEP:
-      return "asleep, not read";
-    case v1::Disk::UNSUPPORTED:
-      return "unsupported";
-    case v1::Disk::ERROR:
-      return "error";
-    default:
-      return "unknown";
-  }
+  return status == v1::Disk::SKIPPED_ASLEEP ? "asleep, not read" : DiskStatusLabel(status);
 }
 
 // A failed command: UNSUPPORTED when the device or bridge cannot answer it,
