@@ -3,7 +3,6 @@
 #include <poll.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
-#include <systemd/sd-daemon.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -14,6 +13,7 @@
 
 #include "common/config.h"
 #include "common/log.h"
+#include "common/systemd_notify.h"
 
 namespace vigie::agent {
 namespace {
@@ -272,8 +272,8 @@ int Agent::Run() {
     LogError("cannot create the agent's signalfd or timerfds: {}", std::strerror(errno));
     return 1;
   }
-  uint64_t watchdog_usec = 0;
-  const bool watchdog = sd_watchdog_enabled(0, &watchdog_usec) > 0;
+  const uint64_t watchdog_usec = SystemdWatchdogUsec();
+  const bool watchdog = watchdog_usec > 0;
   const auto arm_timers = [&] {
     const int64_t period_ns = static_cast<int64_t>(config_.period.count()) * 1'000'000;
     itimerspec spec = Every(period_ns);
@@ -288,7 +288,7 @@ int Agent::Run() {
   arm_timers();
 
   Start(WallUnixMs(), MonotonicNs());
-  sd_notify(0, "READY=1");
+  SystemdNotify("READY=1");
   LogInfo("vigie-agent {} running as node {}, every {} ms, {} collector(s)", VIGIE_VERSION, config_.node_id,
           config_.period.count(), config_.collectors.size());
 
@@ -303,13 +303,13 @@ int Agent::Run() {
       signalfd_siginfo info{};
       if (read(signal_fd, &info, sizeof info) == sizeof info) {
         if (info.ssi_signo == SIGHUP) {
-          sd_notify(0, "RELOADING=1");
+          SystemdNotify("RELOADING=1");
           Reload(MonotonicNs());
           arm_timers();
-          sd_notify(0, "READY=1");
+          SystemdNotify("READY=1");
         } else {
           LogInfo("signal {}: stopping", static_cast<int>(info.ssi_signo));
-          sd_notify(0, "STOPPING=1");
+          SystemdNotify("STOPPING=1");
           Stop(MonotonicNs());
           break;
         }
@@ -319,10 +319,10 @@ int Agent::Run() {
     if ((fds[0].revents & POLLIN) && Expired(period_fd)) {
       CollectAndQueue(MonotonicNs());
       work = true;
-      if (watchdog) sd_notify(0, "WATCHDOG=1");
+      if (watchdog) SystemdNotify("WATCHDOG=1");
     }
     if ((fds[1].revents & POLLIN) && Expired(retry_fd)) work = true;
-    if ((fds[2].revents & POLLIN) && Expired(watchdog_fd)) sd_notify(0, "WATCHDOG=1");
+    if ((fds[2].revents & POLLIN) && Expired(watchdog_fd)) SystemdNotify("WATCHDOG=1");
     if (work) {
       const int64_t now_ns = MonotonicNs();
       Deliver(now_ns, /*ignore_backoff=*/false);
