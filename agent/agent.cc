@@ -184,12 +184,19 @@ void Agent::PersistIfOld(int64_t now_ns) {
 
 void Agent::Start(int64_t wall_unix_ms, int64_t now_ns) {
   const std::filesystem::path spool_path = config_.state_directory / kSpoolFile;
-  const SpoolFileRead saved = ReadSpoolFile(spool_path);
-  if (!saved.warning.empty()) {
-    LogWarning("spool file {}: {}; set aside as {}.damaged", spool_path.string(), saved.warning, spool_path.string());
+  // Report by report into the spool: the file is never in RAM whole.
+  std::vector<SpoolCollectorState> saved_collectors;
+  size_t read = 0;
+  spool_.StartRestore();
+  const std::string warning = ReadSpoolFile(spool_path, saved_collectors, [&](std::string report) {
+    spool_.Append(std::move(report), now_ns);
+    ++read;
+  });
+  spool_.FinishRestore(saved_collectors);
+  if (!warning.empty()) {
+    LogWarning("spool file {}: {}; set aside as {}.damaged", spool_path.string(), warning, spool_path.string());
   }
-  if (!saved.contents.reports.empty()) {
-    spool_.Restore(saved.contents, now_ns);
+  if (read > 0) {
     spool_file_exists_ = true;
     LogInfo("read {} unsent report(s) from {}", spool_.size(), spool_path.string());
   }

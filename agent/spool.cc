@@ -190,21 +190,25 @@ SpoolContents ReportSpool::Contents() const {
 }
 
 void ReportSpool::Restore(const SpoolContents& contents, int64_t now_ns) {
+  StartRestore();
+  for (const std::string& report : contents.reports) Append(report, now_ns);
+  FinishRestore(contents.collectors);
+}
+
+void ReportSpool::StartRestore() {
   reports_.clear();
   appended_ns_.clear();
   reference_.reset();
   since_reference_ = 0;
   first_position_ = 0;
-  const size_t skip = contents.reports.size() > max_reports_ ? contents.reports.size() - max_reports_ : 0;
-  dropped_ += skip;
-  for (size_t i = skip; i < contents.reports.size(); ++i) {
-    reports_.push_back(Store(contents.reports[i]));
-    appended_ns_.push_back(now_ns);
-  }
-  first_position_ = skip;
+}
+
+void ReportSpool::FinishRestore(const std::vector<SpoolCollectorState>& collectors) {
+  // Positions count from the restored list's first report: first_position_
+  // is how many Append dropped for want of room.
   for (size_t i = 0; i < urls_.size(); ++i) {
     uint64_t acknowledged = 0;
-    for (const SpoolCollectorState& known : contents.collectors) {
+    for (const SpoolCollectorState& known : collectors) {
       if (known.url == urls_[i]) acknowledged = known.acknowledged;
     }
     cursors_[i] = std::clamp<uint64_t>(acknowledged, first_position_, first_position_ + reports_.size());

@@ -70,6 +70,12 @@ class ReportSpool {
   // collector that `contents` does not know gets every report. Reports over
   // the capacity are dropped oldest first and counted.
   void Restore(const SpoolContents& contents, int64_t now_ns);
+  // Restore in pieces, for reading the spool file one report at a time:
+  // StartRestore empties the spool, Append takes the reports in order (the
+  // oldest dropped and counted when over capacity), FinishRestore sets each
+  // collector's progress, counted from the first report given.
+  void StartRestore();
+  void FinishRestore(const std::vector<SpoolCollectorState>& collectors);
 
  private:
   // One report as stored: a reference (its bytes are *reference), a deflate

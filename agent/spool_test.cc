@@ -103,6 +103,22 @@ TEST(ReportSpool, RestoreKeepsTheExactBytes) {
   EXPECT_EQ(spool.Contents().reports, contents.reports);
 }
 
+TEST(ReportSpool, RestoreInPiecesDropsTheOldestOverCapacityAndKeepsEachCursor) {
+  ReportSpool spool({"http://a", "http://b", "http://new"}, 3);
+  spool.StartRestore();
+  for (uint64_t seq = 1; seq <= 5; ++seq) spool.Append(ReportWithSeq(seq), 0);
+  // a had stored 3 of the file's reports, b 1 (now dropped), "new" is unknown to the file.
+  spool.FinishRestore({{"http://a", 3}, {"http://b", 1}});
+  EXPECT_EQ(spool.size(), 3u);
+  EXPECT_EQ(spool.dropped(), 2u);
+  EXPECT_EQ(spool.pending(0), 2u);
+  EXPECT_EQ(spool.pending(1), 3u);
+  EXPECT_EQ(spool.pending(2), 3u);
+  size_t count = 0;
+  EXPECT_EQ(SeqsOf(spool.NextBatch(0, 10, &count)), (std::vector<uint64_t>{4, 5}));
+  EXPECT_EQ(SeqsOf(spool.NextBatch(1, 10, &count)), (std::vector<uint64_t>{3, 4, 5}));
+}
+
 TEST(ReportSpool, BatchesAreValidProtobufOldestFirstAndBounded) {
   ReportSpool spool({"http://a"}, 10);
   for (uint64_t seq = 1; seq <= 5; ++seq) spool.Append(ReportWithSeq(seq), static_cast<int64_t>(seq));
