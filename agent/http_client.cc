@@ -398,8 +398,8 @@ Result<HttpResponse> HttpClient::Post(std::string_view path, std::string_view co
   request += "\r\n";
 
   for (int attempt = 0;; ++attempt) {
+    if (fd_ >= 0 && !IdleConnectionUsable()) Close();
     const bool reused = fd_ >= 0;
-    if (reused && !IdleConnectionUsable()) Close();
     if (fd_ < 0) {
       if (Result<void> connected = Connect(deadline); !connected) return tl::unexpected(connected.error());
     }

@@ -6,8 +6,9 @@
 // What it does, and only that: POST with Content-Length; a response framed
 // by Content-Length, chunked transfer coding or the end of the connection;
 // 1xx answers skipped; no redirects followed (a 3xx is returned as is); one
-// deadline per request covering name lookup, connect, TLS handshake, send
-// and the whole response; a response body over 64 KiB is an error. A
+// deadline per request covering connect, TLS handshake, send and the whole
+// response (the name lookup, getaddrinfo, is bounded by the resolver's own
+// timeouts, resolv.conf(5)); a response body over 64 KiB is an error. A
 // kept-alive connection that the server closed while idle is noticed before
 // the request, and a request that fails on a reused connection before any
 // byte of the answer arrived is sent once more on a new connection (safe for
