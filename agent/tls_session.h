@@ -1,9 +1,10 @@
 // TLS for the agent's HTTP client (agent/http_client.h), through GnuTLS.
 //
 // GnuTLS and its dependencies (nettle, hogweed, gmp, p11-kit, tasn1, idn2,
-// unistring) are ~2.6 MB of RSS once mapped, so libgnutls.so.30 is opened
-// with dlopen when the first https:// client is created, never for an agent
-// that only talks http://. What it costs then is in BENCHMARKS.md.
+// unistring) add ~2.9 MB of peak RSS and ~450 kB of RssAnon to the agent
+// (BENCHMARKS.md, agent footprint), so libgnutls.so.30 is opened with
+// dlopen when the first https:// client is created, never for an agent
+// that only talks http://.
 //
 // The session runs over a non-blocking socket that the caller connected and
 // keeps owning; every call waits (poll) at most until its deadline.
