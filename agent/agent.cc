@@ -236,7 +236,7 @@ void Agent::Stop(int64_t now_ns) {
   if (!out.flush()) LogError("cannot write {}", (config_.state_directory / kCleanShutdownMarker).string());
 }
 
-void Agent::Reload(int64_t now_ns) {
+void Agent::Reload() {
   AgentConfig fresh;
   try {
     fresh = LoadAgentConfig(config_.file);
@@ -249,7 +249,6 @@ void Agent::Reload(int64_t now_ns) {
     fresh.host_root = config_.host_root;
     fresh.node_id = config_.node_id;
   }
-  const SpoolContents kept = spool_.Contents();
   if (fresh.smart_period != config_.smart_period || fresh.disk_include != config_.disk_include ||
       fresh.disk_exclude != config_.disk_exclude || fresh.spin_up_skip != config_.spin_up_skip ||
       fresh.sensors_config != config_.sensors_config) {
@@ -257,8 +256,7 @@ void Agent::Reload(int64_t now_ns) {
   }
   config_ = std::move(fresh);
   for (ScheduledSource& scheduled : sources_) scheduled.source->OnReload();
-  spool_ = ReportSpool(UrlsOf(config_), config_.spool_max_reports);
-  spool_.Restore(kept, now_ns);
+  spool_.Reconfigure(UrlsOf(config_), config_.spool_max_reports);
   ApplyCollectors();
   LogInfo("configuration reloaded: every {} ms, {} collector(s), {} report(s) kept", config_.period.count(),
           config_.collectors.size(), spool_.size());
@@ -311,7 +309,7 @@ int Agent::Run() {
       if (read(signal_fd, &info, sizeof info) == sizeof info) {
         if (info.ssi_signo == SIGHUP) {
           SystemdNotify("RELOADING=1");
-          Reload(MonotonicNs());
+          Reload();
           arm_timers();
           SystemdNotify("READY=1");
         } else {

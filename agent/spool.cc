@@ -189,12 +189,6 @@ SpoolContents ReportSpool::Contents() const {
   return contents;
 }
 
-void ReportSpool::Restore(const SpoolContents& contents, int64_t now_ns) {
-  StartRestore();
-  for (const std::string& report : contents.reports) Append(report, now_ns);
-  FinishRestore(contents.collectors);
-}
-
 void ReportSpool::StartRestore() {
   reports_.clear();
   appended_ns_.clear();
@@ -213,6 +207,25 @@ void ReportSpool::FinishRestore(const std::vector<SpoolCollectorState>& collecto
     }
     cursors_[i] = std::clamp<uint64_t>(acknowledged, first_position_, first_position_ + reports_.size());
   }
+  TrimAcknowledged();
+}
+
+void ReportSpool::Reconfigure(std::vector<std::string> collector_urls, size_t max_reports) {
+  std::vector<uint64_t> cursors;
+  for (const std::string& url : collector_urls) {
+    const auto kept = std::find(urls_.begin(), urls_.end(), url);
+    cursors.push_back(kept == urls_.end() ? first_position_ : cursors_[kept - urls_.begin()]);
+  }
+  urls_ = std::move(collector_urls);
+  cursors_ = std::move(cursors);
+  max_reports_ = std::max<size_t>(max_reports, 1);
+  while (reports_.size() > max_reports_) {
+    reports_.pop_front();
+    appended_ns_.pop_front();
+    ++first_position_;
+    ++dropped_;
+  }
+  for (uint64_t& cursor : cursors_) cursor = std::max(cursor, first_position_);
   TrimAcknowledged();
 }
 
