@@ -20,10 +20,10 @@ constexpr int64_t kPruneEveryMs = 3'600'000;
 constexpr int64_t kKeepOutboxMs = 30LL * 86'400'000;
 constexpr int64_t kKeepResolvedAlertsMs = 366LL * 86'400'000;
 
-int64_t Backoff(int attempts) {
-  // 30 s, 1 min, 2 min, ... capped at 30 min.
-  const int shift = std::clamp(attempts - 1, 0, 6);
-  return std::min<int64_t>(30'000LL << shift, 30 * 60'000LL);
+// The delay before attempt `attempts` + 1: outbox_retry_initial, doubling, capped at outbox_retry_max.
+int64_t Backoff(const AlertingConfig& config, int attempts) {
+  const int shift = std::clamp(attempts - 1, 0, 20);
+  return std::min<int64_t>(config.outbox_retry_initial.count() << shift, config.outbox_retry_max.count());
 }
 
 std::string MailDomain(const AlertingConfig& config) {
@@ -418,7 +418,7 @@ void Engine::Deliver(int64_t now_ms) {
         break;
       case Delivery::Status::kRetry:
         entry.last_error = result.error;
-        entry.next_attempt_ms = now_ms + (result.retry_after_ms > 0 ? result.retry_after_ms : Backoff(entry.attempts));
+        entry.next_attempt_ms = now_ms + (result.retry_after_ms > 0 ? result.retry_after_ms : Backoff(config_, entry.attempts));
         if (result.retry_after_ms > 0) pacer.blocked_until_ms = now_ms + result.retry_after_ms;
         if (pacer.failing_since_ms == 0) pacer.failing_since_ms = now_ms;
         LogWarning("alerting: {} to {} failed (attempt {}), retrying: {}", ChannelName(entry.channel), entry.target,

@@ -306,6 +306,26 @@ TEST_F(EngineTest, OutboxRetriesWithTheSameTxnIdAndHonoursRetryAfter) {
   EXPECT_EQ(matrix_.delivered.size(), 1u);
 }
 
+TEST_F(EngineTest, FailedMessagesAreRetriedAfterTheConfiguredBackoff) {
+  std::string text = kConfig;
+  text.replace(text.find("[alerting]\n"), 11, "[alerting]\noutbox_retry_initial = \"2s\"\noutbox_retry_max = \"5s\"\n");
+  config_ = LoadAlertingConfig(ConfigDocument::Parse(text, (dir_.path() / "c.toml").string()).Root());
+  Reopen();
+  const Delivery failed{Delivery::Status::kRetry, 0, "HTTP 500", ""};
+  matrix_.script = {failed, failed, failed};
+  v1::Report r = testing::BasicReport("rennes-1", now_, 1);
+  testing::FillFilesystem(r, 0.93);
+  Report(r);
+  const int64_t t0 = now_;
+  // Attempts at 0 s, then after 2 s, 4 s and 5 s (the cap): the fourth is delivered.
+  for (const auto& [at_ms, attempts] : std::vector<std::pair<int64_t, size_t>>{
+           {0, 1}, {1'999, 1}, {2'000, 2}, {5'999, 2}, {6'000, 3}, {10'999, 3}, {11'000, 4}}) {
+    engine_->Tick(t0 + at_ms);
+    EXPECT_EQ(matrix_.attempts.size(), attempts) << "at " << at_ms << " ms";
+  }
+  EXPECT_EQ(matrix_.delivered.size(), 1u);
+}
+
 TEST_F(EngineTest, UndeliverableMessageExpiresAndTheAdminsAreTold) {
   matrix_.down = true;
   v1::Report r = testing::BasicReport("rennes-1", now_, 1);
