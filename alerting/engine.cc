@@ -211,10 +211,19 @@ void Engine::DetectOffline(int64_t now_ms) {
     const AlertKey key{kRuleSiteOffline, site, "", ""};
     auto it = active_.find(key);
     const bool all = silent.size() == nodes.size();
-    if (all || (it != active_.end() && !silent.empty())) {
+    const bool partial = !all && it != active_.end() && !silent.empty();
+    if (!partial) partial_since_ms_.erase(site);
+    if (all || partial) {
       Finding f;
       f.key = key;
       f.fingerprint = fmt::format("{};", fmt::join(silent, ";"));
+      // Machines of a home come back seconds apart when its power or internet
+      // returns: a partial return is worth an update only once it has lasted
+      // the group window; until then the fingerprint stays, and so does the silence.
+      if (partial && now_ms - partial_since_ms_.try_emplace(site, now_ms).first->second <
+                         config_.For(nodes.front()->node_id, site).group_window.count()) {
+        f.fingerprint = it->second.fingerprint;
+      }
       if (all) {
         f.summary = fmt::format("every machine at home {} is silent since {} ({}): probably a power cut or an "
                                 "internet outage",

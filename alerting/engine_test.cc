@@ -163,6 +163,8 @@ TEST_F(EngineTest, WholeSiteSilentIsOneSiteAlertAndANodeComingBackResolvesOnlyIt
 
   Report(testing::BasicReport("rennes-1", now_, 2));
   Run(kMinute);
+  EXPECT_EQ(matrix_.To("!alice:x").size(), 1u) << "a partial return is told only once it lasts the group window";
+  Run(2 * kMinute);
   ASSERT_EQ(matrix_.To("!alice:x").size(), 2u);
   EXPECT_THAT(matrix_.To("!alice:x")[1].text, HasSubstr("UPDATE site rennes offline"));
   EXPECT_THAT(matrix_.To("!alice:x")[1].text, HasSubstr("still silent: rennes-2"));
@@ -172,6 +174,21 @@ TEST_F(EngineTest, WholeSiteSilentIsOneSiteAlertAndANodeComingBackResolvesOnlyIt
   Run(kMinute);
   ASSERT_EQ(matrix_.To("!alice:x").size(), 3u);
   EXPECT_THAT(matrix_.To("!alice:x")[2].text, HasSubstr("RESOLVED site rennes offline"));
+}
+
+TEST_F(EngineTest, MachinesComingBackWithinTheGroupWindowMakeOnlyTheResolvedMessage) {
+  Both(1);
+  Mute("rennes-1");
+  Mute("rennes-2");
+  Run(10 * kMinute);
+  ASSERT_EQ(matrix_.To("!alice:x").size(), 1u) << matrix_.Dump();
+  Report(testing::BasicReport("rennes-1", now_, 2));
+  Run(30'000);
+  Report(testing::BasicReport("rennes-2", now_, 2));
+  Run(kMinute);
+  const auto alice = matrix_.To("!alice:x");
+  ASSERT_EQ(alice.size(), 2u) << matrix_.Dump();
+  EXPECT_THAT(alice[1].text, HasSubstr("RESOLVED site rennes offline"));
 }
 
 TEST_F(EngineTest, UnexpectedRebootsOfOneSiteMakeOneMessage) {
