@@ -99,9 +99,9 @@ const Home& Fleet::home(const std::string& site) const {
   }
   WriteCollectorConfig();
   if (auto r = StartCollector(); !r) return r;
-  for (auto& [id, node] : nodes_) {
-    if (auto r = StartAgent(node); !r) return r;
-  }
+  std::vector<std::string> all;
+  for (const Home& home : homes_) all.insert(all.end(), home.nodes.begin(), home.nodes.end());
+  if (auto r = StartAgents(all); !r) return r;
   for (const auto& [id, node] : nodes_) {
     if (!WaitUntil([&] { return !Reports(id).empty(); }, 20s)) {
       return ::testing::AssertionFailure() << id << " has no report stored after 20 s\n" << node.agent->stderr_text();
@@ -214,19 +214,26 @@ void Fleet::WriteCollectorConfig() {
 
 std::filesystem::path Fleet::SysDir(const Node& node) const { return node.dir / fmt::format("sys-{}", node.boots); }
 
-::testing::AssertionResult Fleet::StartAgent(Node& node) {
-  ++node.boots;
-  std::vector<std::string> argv = lab_->Exec(node.id);
-  for (const std::string& a :
-       {std::string("/usr/bin/env"), "VIGIE_FAKE_SYS_SCRATCH=" + SysDir(node).string(),
-        kSource + "/tests/hwmon/run_in_fake_sys.sh", testing::FixturePath("hosts/desktop-nct6775").string(), kAgent,
-        std::string("--config"), (node.dir / "agent.toml").string(), std::string("--replay-disks"),
-        (node.dir / "disks").string()}) {
-    argv.push_back(a);
+::testing::AssertionResult Fleet::StartAgents(const std::vector<std::string>& ids) {
+  // All at once, then each awaited: machines that come back together start together.
+  for (const std::string& id : ids) {
+    Node& node = nodes_.at(id);
+    ++node.boots;
+    std::vector<std::string> argv = lab_->Exec(node.id);
+    for (const std::string& a :
+         {std::string("/usr/bin/env"), "VIGIE_FAKE_SYS_SCRATCH=" + SysDir(node).string(),
+          kSource + "/tests/hwmon/run_in_fake_sys.sh", testing::FixturePath("hosts/desktop-nct6775").string(), kAgent,
+          std::string("--config"), (node.dir / "agent.toml").string(), std::string("--replay-disks"),
+          (node.dir / "disks").string()}) {
+      argv.push_back(a);
+    }
+    node.agent = std::make_unique<testing::ChildProcess>(argv);
   }
-  node.agent = std::make_unique<testing::ChildProcess>(argv);
-  if (!node.agent->WaitForLine("running as node", 20s)) {
-    return ::testing::AssertionFailure() << node.id << " did not start:\n" << node.agent->stderr_text();
+  for (const std::string& id : ids) {
+    Node& node = nodes_.at(id);
+    if (!node.agent->WaitForLine("running as node", 20s)) {
+      return ::testing::AssertionFailure() << node.id << " did not start:\n" << node.agent->stderr_text();
+    }
   }
   return ::testing::AssertionSuccess();
 }
@@ -301,9 +308,8 @@ std::vector<collector::Store::StoredReport> Fleet::Reports(const std::string& no
     WriteFile(node.dir / "host/proc/sys/kernel/random/boot_id", NewBootId() + "\n");
     WriteFile(node.dir / "host/proc/uptime", "4.20 7.31\n");  // seconds since boot, idle seconds
     if (auto r = lab_->SetLink(id, NetnsLab::Side::kHost, true); !r) return r;
-    if (auto r = StartAgent(node); !r) return r;
   }
-  return ::testing::AssertionSuccess();
+  return StartAgents(home(site).nodes);
 }
 
 ::testing::AssertionResult Fleet::SetSys(const std::string& node, const std::string& relative,

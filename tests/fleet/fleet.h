@@ -131,7 +131,8 @@ class Fleet {
 
   ::testing::AssertionResult StartPeers();
   ::testing::AssertionResult PrepareNode(Node& node);
-  ::testing::AssertionResult StartAgent(Node& node);
+  // Starts the agents of `ids` (a new boot each) and waits until each runs.
+  ::testing::AssertionResult StartAgents(const std::vector<std::string>& ids);
   void WriteCollectorConfig();
   std::filesystem::path SysDir(const Node& node) const;
   void DrainLogs();

