@@ -24,12 +24,14 @@ const std::string kCollectorAddress = "10.77.0.1";
 const std::string kCollectorUrl = "http://" + kCollectorAddress + ":9470";
 const std::string kMatrixToken = "fleet-matrix-token";
 
-std::string RoomOf(const std::string& site) { return "!" + site + ":fleet.test"; }
-std::string AddressOf(const std::string& member) {
-  std::string lower = member;
-  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return lower + "@fleet.test";
+std::string RoomOf(const std::string& name) { return "!" + name + ":fleet.test"; }
+std::string Lower(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
 }
+// A member's own Matrix ID; the collector opens a direct room with it.
+std::string MatrixIdOf(const std::string& member) { return "@" + Lower(member) + ":fleet.test"; }
+std::string AddressOf(const std::string& member) { return Lower(member) + "@fleet.test"; }
 
 std::string Ms(std::chrono::milliseconds d) { return std::to_string(d.count()) + "ms"; }
 
@@ -86,13 +88,13 @@ const Home& Fleet::home(const std::string& site) const {
     if (auto r = lab_->AddHost(id, node.address); !r) return r;
   }
   if (auto r = StartPeers(); !r) return r;
-  std::map<std::string, std::string> rooms{{RoomOf("ops"), kAdmin}};
+  std::map<std::string, std::string> matrix{{RoomOf("ops"), kAdmin}};
   std::map<std::string, std::string> addresses{{AddressOf(kAdmin), kAdmin}};
   for (const Home& home : homes_) {
-    rooms[RoomOf(home.site)] = home.member;
+    matrix[MatrixIdOf(home.member)] = home.member;
     addresses[AddressOf(home.member)] = home.member;
   }
-  inbox_ = std::make_unique<Inbox>(lab_->Namespace("collector"), matrix_url_, rooms, scratch_.path() / "mail",
+  inbox_ = std::make_unique<Inbox>(lab_->Namespace("collector"), matrix_url_, matrix, scratch_.path() / "mail",
                                    addresses);
   for (auto& [id, node] : nodes_) {
     if (auto r = PrepareNode(node); !r) return r;
@@ -127,10 +129,6 @@ const Home& Fleet::home(const std::string& site) const {
   for (const std::string& a : {kPython, kSource + "/tests/matrix/fake_homeserver.py", std::string("--token"), kMatrixToken,
                                std::string("--room"), RoomOf("ops")}) {
     argv.push_back(a);
-  }
-  for (const Home& home : homes_) {
-    argv.push_back("--room");
-    argv.push_back(RoomOf(home.site));
   }
   matrix_ = std::make_unique<testing::ChildProcess>(argv);
   const std::optional<std::string> matrix_port = matrix_->WaitForLine("listening on http://127.0.0.1:", 20s);
@@ -177,8 +175,8 @@ void Fleet::WriteCollectorConfig() {
       kCollectorAddress, Ms(kOfflineAfter), Ms(kGroupWindow), Ms(kTemperatureFor), matrix_url_, smtp_url_, kAdmin,
       RoomOf("ops"), AddressOf(kAdmin));
   for (const Home& home : homes_) {
-    toml += fmt::format("[[site]]\nname = \"{}\"\nmembers = [{{ name = \"{}\", matrix_room = \"{}\", email = \"{}\" }}]\n",
-                        home.site, home.member, RoomOf(home.site), AddressOf(home.member));
+    toml += fmt::format("[[site]]\nname = \"{}\"\nmembers = [{{ name = \"{}\", matrix_user = \"{}\", email = \"{}\" }}]\n",
+                        home.site, home.member, MatrixIdOf(home.member), AddressOf(home.member));
   }
   for (const auto& [id, node] : nodes_) {
     std::ifstream in(node.dir / "agent.token");

@@ -10,8 +10,9 @@
 // Matrix test homeserver (tests/matrix/fake_homeserver.py) run in the
 // collector's namespace; the agents reach the collector over veth links.
 //
-// Each home has a member (Matrix room and e-mail address); an admin gets what
-// is critical. Periods are short (kPeriod stands in for the agents' minute),
+// Each home has a member with a Matrix ID of their own (the collector opens a
+// direct room with it) and an e-mail address; an admin, a Matrix room and an
+// address, gets what is critical. Periods are short (kPeriod stands in for the agents' minute),
 // so that a whole story takes a minute or two.
 //
 // The test's thread drives everything; WaitUntil polls what the people

@@ -48,11 +48,11 @@ std::string MailText(const std::string& mail, std::string* to) {
 
 }  // namespace
 
-Inbox::Inbox(std::string netns, std::string matrix_url, std::map<std::string, std::string> rooms,
+Inbox::Inbox(std::string netns, std::string matrix_url, std::map<std::string, std::string> matrix,
              std::filesystem::path mail_dir, std::map<std::string, std::string> addresses)
     : netns_(std::move(netns)),
       matrix_url_(std::move(matrix_url)),
-      rooms_(std::move(rooms)),
+      matrix_(std::move(matrix)),
       mail_dir_(std::move(mail_dir)),
       addresses_(std::move(addresses)) {}
 
@@ -81,12 +81,23 @@ void Inbox::Poll() {
 void Inbox::PollMatrix() {
   InNetns in(netns_);
   if (!in.ok()) return;
-  for (const auto& [room, name] : rooms_) {
-    const testing::HttpReply reply = testing::HttpGet(matrix_url_ + "/_test/rooms/" + room + "/events");
+  // Every room, with whom it was made for: a room named in `matrix_`, or a
+  // direct room the collector created for a member's Matrix user.
+  const testing::HttpReply listing = testing::HttpGet(matrix_url_ + "/_test/rooms");
+  const nlohmann::json rooms = nlohmann::json::parse(listing.body, nullptr, /*allow_exceptions=*/false);
+  if (listing.status != 200 || !rooms.is_object() || !rooms.contains("rooms")) return;
+  for (const nlohmann::json& room : rooms["rooms"]) {
+    const std::string id = room.value("room_id", "");
+    auto name = matrix_.find(id);
+    if (name == matrix_.end() && room.contains("invite") && room["invite"].size() == 1) {
+      name = matrix_.find(room["invite"][0].get<std::string>());
+    }
+    if (name == matrix_.end()) continue;
+    const testing::HttpReply reply = testing::HttpGet(matrix_url_ + "/_test/rooms/" + id + "/events");
     if (reply.status != 200) continue;
     const std::vector<std::string> bodies = EventBodies(reply.body);
-    for (size_t i = seen_events_[room]; i < bodies.size(); ++i) Add(Received{now_s(), "matrix", name, bodies[i]});
-    seen_events_[room] = std::max(seen_events_[room], bodies.size());
+    for (size_t i = seen_events_[id]; i < bodies.size(); ++i) Add(Received{now_s(), "matrix", name->second, bodies[i]});
+    seen_events_[id] = std::max(seen_events_[id], bodies.size());
   }
 }
 

@@ -26,8 +26,9 @@ struct Received {
 class Inbox {
  public:
   // `matrix_url`: the homeserver as seen from `netns` (the collector's
-  // namespace); `rooms` and `addresses`: room id or e-mail address -> name.
-  Inbox(std::string netns, std::string matrix_url, std::map<std::string, std::string> rooms,
+  // namespace); `matrix` maps a room id, or the Matrix user invited to a
+  // direct room, to a name; `addresses` an e-mail address to a name.
+  Inbox(std::string netns, std::string matrix_url, std::map<std::string, std::string> matrix,
         std::filesystem::path mail_dir, std::map<std::string, std::string> addresses);
 
   // Fetches what arrived since the last call, prints it, adds it.
@@ -51,7 +52,7 @@ class Inbox {
 
   const std::string netns_;
   const std::string matrix_url_;
-  const std::map<std::string, std::string> rooms_;
+  const std::map<std::string, std::string> matrix_;
   const std::filesystem::path mail_dir_;
   const std::map<std::string, std::string> addresses_;
   const std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
