@@ -20,10 +20,10 @@ constexpr int64_t kPruneEveryMs = 3'600'000;
 constexpr int64_t kKeepOutboxMs = 30LL * 86'400'000;
 constexpr int64_t kKeepResolvedAlertsMs = 366LL * 86'400'000;
 
-int64_t Backoff(int attempts) {
-  // 30 s, 1 min, 2 min, ... capped at 30 min.
-  const int shift = std::clamp(attempts - 1, 0, 6);
-  return std::min<int64_t>(30'000LL << shift, 30 * 60'000LL);
+// The delay before attempt `attempts` + 1: outbox_retry_initial, doubling, capped at outbox_retry_max.
+int64_t Backoff(const AlertingConfig& config, int attempts) {
+  const int shift = std::clamp(attempts - 1, 0, 20);
+  return std::min<int64_t>(config.outbox_retry_initial.count() << shift, config.outbox_retry_max.count());
 }
 
 std::string MailDomain(const AlertingConfig& config) {
@@ -211,10 +211,19 @@ void Engine::DetectOffline(int64_t now_ms) {
     const AlertKey key{kRuleSiteOffline, site, "", ""};
     auto it = active_.find(key);
     const bool all = silent.size() == nodes.size();
-    if (all || (it != active_.end() && !silent.empty())) {
+    const bool partial = !all && it != active_.end() && !silent.empty();
+    if (!partial) partial_since_ms_.erase(site);
+    if (all || partial) {
       Finding f;
       f.key = key;
       f.fingerprint = fmt::format("{};", fmt::join(silent, ";"));
+      // Machines of a home come back seconds apart when its power or internet
+      // returns: a partial return is worth an update only once it has lasted
+      // the group window; until then the fingerprint stays, and so does the silence.
+      if (partial && now_ms - partial_since_ms_.try_emplace(site, now_ms).first->second <
+                         config_.For(nodes.front()->node_id, site).group_window.count()) {
+        f.fingerprint = it->second.fingerprint;
+      }
       if (all) {
         f.summary = fmt::format("every machine at home {} is silent since {} ({}): probably a power cut or an "
                                 "internet outage",
@@ -418,7 +427,7 @@ void Engine::Deliver(int64_t now_ms) {
         break;
       case Delivery::Status::kRetry:
         entry.last_error = result.error;
-        entry.next_attempt_ms = now_ms + (result.retry_after_ms > 0 ? result.retry_after_ms : Backoff(entry.attempts));
+        entry.next_attempt_ms = now_ms + (result.retry_after_ms > 0 ? result.retry_after_ms : Backoff(config_, entry.attempts));
         if (result.retry_after_ms > 0) pacer.blocked_until_ms = now_ms + result.retry_after_ms;
         if (pacer.failing_since_ms == 0) pacer.failing_since_ms = now_ms;
         LogWarning("alerting: {} to {} failed (attempt {}), retrying: {}", ChannelName(entry.channel), entry.target,

@@ -17,7 +17,9 @@
 // Nodes are known from their first report (kept in SQLite); a configured node
 // that never reported raises no offline alert. A node's offline alert fires
 // offline_after + group_window after its last report; when every known node
-// of a site (two or more) is silent, one site alert stands in for theirs.
+// of a site (two or more) is silent, one site alert stands in for theirs. When
+// some of them come back, an update says which are still silent only once that
+// has lasted group_window: machines back within it make only the resolved message.
 //
 // The collector calls:
 //   OnReport(node, site, report, received_ms)  for every newly stored report, in order;
@@ -114,6 +116,9 @@ class Engine {
   int64_t last_alertmanager_sync_ms_ = 0;
   int64_t last_prune_ms_ = 0;
   std::vector<AlertmanagerAlert> recently_resolved_;
+  // Site -> since when some, not all, of its silent machines are back (not
+  // persisted: a restart only starts that wait again).
+  std::map<std::string, int64_t> partial_since_ms_;
 };
 
 }  // namespace vigie::alerting

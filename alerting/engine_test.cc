@@ -163,6 +163,8 @@ TEST_F(EngineTest, WholeSiteSilentIsOneSiteAlertAndANodeComingBackResolvesOnlyIt
 
   Report(testing::BasicReport("rennes-1", now_, 2));
   Run(kMinute);
+  EXPECT_EQ(matrix_.To("!alice:x").size(), 1u) << "a partial return is told only once it lasts the group window";
+  Run(2 * kMinute);
   ASSERT_EQ(matrix_.To("!alice:x").size(), 2u);
   EXPECT_THAT(matrix_.To("!alice:x")[1].text, HasSubstr("UPDATE site rennes offline"));
   EXPECT_THAT(matrix_.To("!alice:x")[1].text, HasSubstr("still silent: rennes-2"));
@@ -172,6 +174,21 @@ TEST_F(EngineTest, WholeSiteSilentIsOneSiteAlertAndANodeComingBackResolvesOnlyIt
   Run(kMinute);
   ASSERT_EQ(matrix_.To("!alice:x").size(), 3u);
   EXPECT_THAT(matrix_.To("!alice:x")[2].text, HasSubstr("RESOLVED site rennes offline"));
+}
+
+TEST_F(EngineTest, MachinesComingBackWithinTheGroupWindowMakeOnlyTheResolvedMessage) {
+  Both(1);
+  Mute("rennes-1");
+  Mute("rennes-2");
+  Run(10 * kMinute);
+  ASSERT_EQ(matrix_.To("!alice:x").size(), 1u) << matrix_.Dump();
+  Report(testing::BasicReport("rennes-1", now_, 2));
+  Run(30'000);
+  Report(testing::BasicReport("rennes-2", now_, 2));
+  Run(kMinute);
+  const auto alice = matrix_.To("!alice:x");
+  ASSERT_EQ(alice.size(), 2u) << matrix_.Dump();
+  EXPECT_THAT(alice[1].text, HasSubstr("RESOLVED site rennes offline"));
 }
 
 TEST_F(EngineTest, UnexpectedRebootsOfOneSiteMakeOneMessage) {
@@ -303,6 +320,26 @@ TEST_F(EngineTest, OutboxRetriesWithTheSameTxnIdAndHonoursRetryAfter) {
   Run(20'000);
   ASSERT_EQ(matrix_.attempts.size(), 3u);
   EXPECT_EQ(matrix_.attempts[0].TxnId(), matrix_.attempts[2].TxnId());
+  EXPECT_EQ(matrix_.delivered.size(), 1u);
+}
+
+TEST_F(EngineTest, FailedMessagesAreRetriedAfterTheConfiguredBackoff) {
+  std::string text = kConfig;
+  text.replace(text.find("[alerting]\n"), 11, "[alerting]\noutbox_retry_initial = \"2s\"\noutbox_retry_max = \"5s\"\n");
+  config_ = LoadAlertingConfig(ConfigDocument::Parse(text, (dir_.path() / "c.toml").string()).Root());
+  Reopen();
+  const Delivery failed{Delivery::Status::kRetry, 0, "HTTP 500", ""};
+  matrix_.script = {failed, failed, failed};
+  v1::Report r = testing::BasicReport("rennes-1", now_, 1);
+  testing::FillFilesystem(r, 0.93);
+  Report(r);
+  const int64_t t0 = now_;
+  // Attempts at 0 s, then after 2 s, 4 s and 5 s (the cap): the fourth is delivered.
+  for (const auto& [at_ms, attempts] : std::vector<std::pair<int64_t, size_t>>{
+           {0, 1}, {1'999, 1}, {2'000, 2}, {5'999, 2}, {6'000, 3}, {10'999, 3}, {11'000, 4}}) {
+    engine_->Tick(t0 + at_ms);
+    EXPECT_EQ(matrix_.attempts.size(), attempts) << "at " << at_ms << " ms";
+  }
   EXPECT_EQ(matrix_.delivered.size(), 1u);
 }
 
