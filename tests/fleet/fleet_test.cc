@@ -212,8 +212,7 @@ TEST_F(FleetInABox, DyingDiskAndOverheatingNodeWhileMatrixMisbehaves) {
   const std::vector<std::string> update{"UPDATE " + disk_node + " disk sda degrading",
                                         "3 sectors waiting to be reallocated (+3 in the last"};
   ASSERT_TRUE(fleet.WaitUntil([&] { return OnePerChannel(fleet, brest.member, disk_s, update); },
-                              kPeriod * 2 + kDeliverySlack + 5s))
-     ;
+                              kPeriod * 2 + kDeliverySlack + 5s));
 
   // Scenario 6 sets in, and scenario 4 runs through it.
   fleet.Note("Matrix misbehaves: a 429, 500s, dropped connections, one per request");
@@ -243,8 +242,7 @@ TEST_F(FleetInABox, DyingDiskAndOverheatingNodeWhileMatrixMisbehaves) {
   const std::vector<std::string> hot{"Package id 0 is at 86 °C, over its limit (80 °C)"};
   // The e-mail is not held up by Matrix's troubles.
   ASSERT_TRUE(fleet.WaitUntil([&] { return With(fleet.inbox().To(nantes.member, hot_s, "email"), hot).size() == 1; },
-                              kTemperatureFor + kPeriod + kDeliverySlack))
-     ;
+                              kTemperatureFor + kPeriod + kDeliverySlack));
   // Matrix gets it too, once, after the faults.
   ASSERT_TRUE(fleet.WaitUntil([&] {
     return With(fleet.inbox().To(nantes.member, hot_s, "matrix"), hot).size() == 1 && fleet.MatrixFaultsLeft() == 0;
@@ -264,8 +262,7 @@ TEST_F(FleetInABox, DyingDiskAndOverheatingNodeWhileMatrixMisbehaves) {
   ASSERT_TRUE(fleet.SetSys(hot_node, fan, "1200"));
   ASSERT_TRUE(heat(50));
   const std::vector<std::string> cool{"RESOLVED " + hot_node + " too hot"};
-  ASSERT_TRUE(fleet.WaitUntil([&] { return OnePerChannel(fleet, nantes.member, hot_s, cool); }, kDeliverySlack + 5s))
-     ;
+  ASSERT_TRUE(fleet.WaitUntil([&] { return OnePerChannel(fleet, nantes.member, hot_s, cool); }, kDeliverySlack + 5s));
   // A last SMART cycle and sensors period or two, for anything owed to come.
   fleet.WatchUntil(std::chrono::steady_clock::now() + kPeriod * 2 + kDeliverySlack);
 
