@@ -15,6 +15,7 @@ constexpr int64_t kAlertmanagerSyncMs = 60'000;
 // announced as ending a few sync periods ahead, and renewed every sync.
 constexpr int64_t kAlertmanagerHorizonMs = 5 * kAlertmanagerSyncMs;
 constexpr int kDeliveriesPerTick = 50;
+const std::string kNoSite;
 // What is kept of finished work: a month of the outbox, a year of resolved alerts.
 constexpr int64_t kPruneEveryMs = 3'600'000;
 constexpr int64_t kKeepOutboxMs = 30LL * 86'400'000;
@@ -65,10 +66,16 @@ Result<std::unique_ptr<Engine>> Engine::Open(AlertingConfig config, const std::f
   std::unique_ptr<Engine> engine(new Engine(std::move(config), std::move(*db), notifiers));
   auto nodes = engine->db_->LoadNodes();
   if (!nodes) return tl::unexpected(nodes.error());
-  for (NodeSeen& node : *nodes) engine->nodes_[node.node_id] = std::move(node);
+  for (NodeSeen& node : *nodes) {
+    engine->site_nodes_[node.site].insert(node.node_id);
+    engine->nodes_[node.node_id] = std::move(node);
+  }
   auto alerts = engine->db_->LoadActiveAlerts();
   if (!alerts) return tl::unexpected(alerts.error());
-  for (Alert& alert : *alerts) engine->active_[alert.key] = std::move(alert);
+  for (Alert& alert : *alerts) {
+    engine->keys_by_site_[alert.key.site].insert(alert.key);
+    engine->active_[alert.key] = std::move(alert);
+  }
   auto silences = engine->db_->ListSilences(0);
   if (!silences) return tl::unexpected(silences.error());
   engine->silences_ = std::move(*silences);
@@ -85,6 +92,10 @@ void Engine::OnReport(const std::string& node_id, const std::string& site, const
   // One transaction per report: one fsync, and the report's effects are all or nothing.
   const bool began = db_->Begin().has_value();
   NodeSeen& seen = nodes_[node_id];
+  if (seen.node_id.empty() || seen.site != site) {
+    if (!seen.node_id.empty()) site_nodes_[seen.site].erase(node_id);
+    site_nodes_[site].insert(node_id);
+  }
   seen.node_id = node_id;
   seen.site = site;
   seen.last_seen_ms = std::max(seen.last_seen_ms, received_ms);
@@ -105,7 +116,8 @@ void Engine::OnReport(const std::string& node_id, const std::string& site, const
     Raise(finding, received_ms, received_ms);
   }
   std::vector<AlertKey> cleared;
-  for (const auto& [key, alert] : active_) {
+  for (const AlertKey& key : keys_by_site_[site]) {
+    const Alert& alert = active_.at(key);
     if (key.node != node_id || alert.one_shot || found.contains(key)) continue;
     if (evaluation.evaluated.contains({key.rule, key.subject}) || evaluation.evaluated.contains({key.rule, ""})) {
       cleared.push_back(key);
@@ -115,7 +127,9 @@ void Engine::OnReport(const std::string& node_id, const std::string& site, const
   if (auto r = db_->SaveCounters(node_id, counters->second); !r) {
     LogError("alerting: cannot save SMART baselines of {}: {}", node_id, r.error().message);
   }
-  Advance(received_ms);
+  // Only this node's site can have changed: the others' silences are
+  // Tick's to see (a fleet-wide pass per report would cost O(nodes) a push).
+  Advance(received_ms, &site);
   Flush(received_ms);
   if (began) {
     if (auto r = db_->Commit(); !r) LogError("alerting: cannot commit: {}", r.error().message);
@@ -135,6 +149,7 @@ void Engine::Raise(const Finding& f, int64_t now_ms, int64_t started_ms) {
     alert.started_ms = started_ms;
     alert.pending_ms = f.pending_ms;
     Save(alert);
+    keys_by_site_[f.key.site].insert(f.key);
     active_.emplace(f.key, std::move(alert));
     return;
   }
@@ -164,6 +179,14 @@ void Engine::Clear(Alert& alert, int64_t now_ms) {
                                                    alert.advice, "", alert.started_ms, now_ms});
   }
   Save(alert);
+  Forget(key);
+}
+
+void Engine::Forget(const AlertKey& key) {
+  if (auto site = keys_by_site_.find(key.site); site != keys_by_site_.end()) {
+    site->second.erase(key);
+    if (site->second.empty()) keys_by_site_.erase(site);
+  }
   active_.erase(key);
 }
 
@@ -181,9 +204,18 @@ bool Engine::Suppressed(const Alert& alert, int64_t now_ms) const {
   return false;
 }
 
-void Engine::DetectOffline(int64_t now_ms) {
+void Engine::DetectOffline(int64_t now_ms, const std::string* only_site) {
   std::map<std::string, std::vector<const NodeSeen*>> by_site;
-  for (const auto& [id, node] : nodes_) {
+  std::vector<const NodeSeen*> candidates;
+  if (only_site == nullptr) {
+    candidates.reserve(nodes_.size());
+    for (const auto& [id, node] : nodes_) candidates.push_back(&node);
+  } else if (const auto site = site_nodes_.find(*only_site); site != site_nodes_.end()) {
+    for (const std::string& id : site->second) candidates.push_back(&nodes_.at(id));
+  }
+  for (const NodeSeen* candidate : candidates) {
+    const NodeSeen& node = *candidate;
+    const std::string& id = node.node_id;
     by_site[node.site].push_back(&node);
     const Thresholds& t = config_.For(id, node.site);
     const AlertKey key{kRuleNodeOffline, node.site, id, ""};
@@ -248,20 +280,36 @@ void Engine::CheckChannels(int64_t now_ms) {
   }
 }
 
-void Engine::Advance(int64_t now_ms) {
-  DetectOffline(now_ms);
+void Engine::Advance(int64_t now_ms, const std::string* only_site) {
+  DetectOffline(now_ms, only_site);
   CheckChannels(now_ms);
   // Unexpected reboots of one site fire together, as one message: when one
   // is due, the site's other pending reboots come along.
+  // The alerts to advance, in key order: all, or those of one site and the
+  // collector's own (no site).
+  std::vector<std::pair<const AlertKey, Alert>*> selected;
+  if (only_site == nullptr) {
+    for (auto& entry : active_) selected.push_back(&entry);
+  } else {
+    for (const std::string* site : {only_site, &kNoSite}) {
+      if (const auto keys = keys_by_site_.find(*site); keys != keys_by_site_.end()) {
+        for (const AlertKey& key : keys->second) selected.push_back(&*active_.find(key));
+      }
+      if (only_site->empty()) break;
+    }
+    std::sort(selected.begin(), selected.end(), [](const auto* a, const auto* b) { return a->first < b->first; });
+  }
   std::set<std::string> rebooted_sites;
-  for (const auto& [key, alert] : active_) {
+  for (const auto* entry : selected) {
+    const auto& [key, alert] = *entry;
     if (key.rule == kRuleUnexpectedReboot && alert.state == AlertState::kPending &&
         now_ms - alert.started_ms >= alert.pending_ms) {
       rebooted_sites.insert(key.site);
     }
   }
   std::vector<AlertKey> done;
-  for (auto& [key, alert] : active_) {
+  for (auto* entry : selected) {
+    auto& [key, alert] = *entry;
     bool changed = false;
     const bool grouped = key.rule == kRuleUnexpectedReboot && rebooted_sites.contains(key.site);
     if (alert.state == AlertState::kPending && (grouped || now_ms - alert.started_ms >= alert.pending_ms)) {
@@ -300,7 +348,7 @@ void Engine::Advance(int64_t now_ms) {
     alert.state = AlertState::kResolved;
     alert.resolved_ms = now_ms;
     Save(alert);
-    active_.erase(key);
+    Forget(key);
   }
 }
 

@@ -21,6 +21,9 @@
 //
 // The collector calls:
 //   OnReport(node, site, report, received_ms)  for every newly stored report, in order;
+//                                              it looks at that node's site only (the
+//                                              rest of the fleet is Tick's), so that its
+//                                              cost does not grow with the fleet;
 //   Tick(now_ms)                               every few seconds, from one thread.
 // Tick delivers due outbox entries through the notifiers without holding the
 // engine's lock, so it may block for the notifiers' timeouts (keep it on its
@@ -87,8 +90,12 @@ class Engine {
   // All of these run under mutex_.
   void Raise(const Finding& finding, int64_t now_ms, int64_t started_ms);
   void Clear(Alert& alert, int64_t now_ms);
-  void Advance(int64_t now_ms);
-  void DetectOffline(int64_t now_ms);
+  // Removes an alert from active_ and keys_by_site_.
+  void Forget(const AlertKey& key);
+  // The whole fleet, or (only_site not null) the nodes of one site, that
+  // site's alerts and the collector's own (site "").
+  void Advance(int64_t now_ms, const std::string* only_site = nullptr);
+  void DetectOffline(int64_t now_ms, const std::string* only_site);
   void CheckChannels(int64_t now_ms);
   bool Suppressed(const Alert& alert, int64_t now_ms) const;
   void Emit(const Alert& alert, EventKind kind, int64_t now_ms);
@@ -106,7 +113,9 @@ class Engine {
   std::mutex mutex_;
   std::mutex deliver_mutex_;  // one Tick delivers at a time
   std::map<AlertKey, Alert> active_;
+  std::map<std::string, std::set<AlertKey>> keys_by_site_;  // site -> the keys of its active_ alerts
   std::map<std::string, NodeSeen> nodes_;
+  std::map<std::string, std::set<std::string>> site_nodes_;  // site -> the ids of its nodes_
   std::map<std::string, Counters> counters_;
   std::vector<AlertEvent> events_;     // emitted, not yet in the outbox
   std::vector<Silence> silences_;      // cached; reloaded on change
