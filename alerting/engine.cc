@@ -88,9 +88,24 @@ void Engine::Save(Alert& alert) {
 
 void Engine::OnReport(const std::string& node_id, const std::string& site, const v1::Report& report,
                       int64_t received_ms) {
+  const ReportArrival arrival{&node_id, &site, &report, received_ms};
+  OnReports(std::span<const ReportArrival>(&arrival, 1));
+}
+
+void Engine::OnReports(std::span<const ReportArrival> arrivals) {
   std::lock_guard lock(mutex_);
-  // One transaction per report: one fsync, and the report's effects are all or nothing.
+  // One transaction for all: one fsync, and the reports' effects are all or nothing.
   const bool began = db_->Begin().has_value();
+  for (const ReportArrival& arrival : arrivals) {
+    Evaluate(*arrival.node_id, *arrival.site, *arrival.report, arrival.received_ms);
+  }
+  if (began) {
+    if (auto r = db_->Commit(); !r) LogError("alerting: cannot commit: {}", r.error().message);
+  }
+}
+
+void Engine::Evaluate(const std::string& node_id, const std::string& site, const v1::Report& report,
+                      int64_t received_ms) {
   NodeSeen& seen = nodes_[node_id];
   if (seen.node_id.empty() || seen.site != site) {
     if (!seen.node_id.empty()) site_nodes_[seen.site].erase(node_id);
@@ -131,9 +146,6 @@ void Engine::OnReport(const std::string& node_id, const std::string& site, const
   // Tick's to see (a fleet-wide pass per report would cost O(nodes) a push).
   Advance(received_ms, &site);
   Flush(received_ms);
-  if (began) {
-    if (auto r = db_->Commit(); !r) LogError("alerting: cannot commit: {}", r.error().message);
-  }
 }
 
 void Engine::Raise(const Finding& f, int64_t now_ms, int64_t started_ms) {

@@ -20,7 +20,8 @@
 // of a site (two or more) is silent, one site alert stands in for theirs.
 //
 // The collector calls:
-//   OnReport(node, site, report, received_ms)  for every newly stored report, in order;
+//   OnReport(node, site, report, received_ms)  for every newly stored report, in order
+//                                              (or OnReports for several at once);
 //                                              it looks at that node's site only (the
 //                                              rest of the fleet is Tick's), so that its
 //                                              cost does not grow with the fleet;
@@ -36,6 +37,7 @@
 #include <memory>
 #include <mutex>
 #include <set>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -55,6 +57,15 @@ struct Notifiers {
   AlertSink* alertmanager = nullptr;
 };
 
+// A newly stored report as the collector hands it over; the pointers only
+// need to live for the call.
+struct ReportArrival {
+  const std::string* node_id;
+  const std::string* site;
+  const v1::Report* report;
+  int64_t received_ms;
+};
+
 class Engine {
  public:
   // Opens (creates) the tables in `database`. The notifiers must outlive the engine.
@@ -62,6 +73,9 @@ class Engine {
                                               Notifiers notifiers);
 
   void OnReport(const std::string& node_id, const std::string& site, const v1::Report& report, int64_t received_ms);
+  // OnReport for each, in order, in one transaction (one fsync for all: the
+  // collector's group commit hands over the reports of one commit at once).
+  void OnReports(std::span<const ReportArrival> arrivals);
   void Tick(int64_t now_ms);
 
   // Stops repeats and escalation of a firing alert. kNotFound for an unknown or resolved id.
@@ -88,6 +102,7 @@ class Engine {
   Engine(AlertingConfig config, std::unique_ptr<AlertDb> db, Notifiers notifiers);
 
   // All of these run under mutex_.
+  void Evaluate(const std::string& node_id, const std::string& site, const v1::Report& report, int64_t received_ms);
   void Raise(const Finding& finding, int64_t now_ms, int64_t started_ms);
   void Clear(Alert& alert, int64_t now_ms);
   // Removes an alert from active_ and keys_by_site_.

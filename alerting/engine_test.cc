@@ -5,6 +5,7 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <set>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -397,6 +398,22 @@ TEST_F(EngineTest, SeveralAlertsForOneRoomAreMergedIntoOneMessage) {
   ASSERT_EQ(matrix_.To("!alice:x").size(), 1u);
   EXPECT_THAT(matrix_.To("!alice:x")[0].text, HasSubstr("Vigie: 2 changes"));
   EXPECT_THAT(matrix_.To("!alice:x")[0].html, HasSubstr("<b>CRITICAL: disk sda (TEST HDD) is failing"));
+}
+
+TEST_F(EngineTest, ReportsHandedOverTogetherRaiseWhatEachRaisesAlone) {
+  v1::Report failing = testing::BasicReport("rennes-1", now_, 1);
+  testing::AddAtaDisk(failing, "sda", "S1")->set_health(v1::Disk::FAILED);
+  v1::Report full = testing::BasicReport("rennes-2", now_, 1);
+  testing::FillFilesystem(full, 0.93);
+  const std::string site = "rennes";
+  const ReportArrival arrivals[] = {{&failing.node_id(), &site, &failing, now_}, {&full.node_id(), &site, &full, now_}};
+  engine_->OnReports(arrivals);
+  const Result<std::vector<Alert>> alerts = engine_->ListAlerts(/*include_resolved=*/false);
+  ASSERT_TRUE(alerts) << alerts.error().message;
+  std::set<std::pair<std::string, std::string>> raised;
+  for (const Alert& alert : *alerts) raised.emplace(alert.key.node, alert.key.rule);
+  EXPECT_EQ(raised, (std::set<std::pair<std::string, std::string>>{{"rennes-1", kRuleSmartFailing},
+                                                                    {"rennes-2", kRuleFilesystemFull}}));
 }
 
 TEST_F(EngineTest, FailingMatrixIsReportedToTheAdminsByEmail) {
