@@ -50,6 +50,10 @@ class Collector {
   int64_t Housekeep(int64_t now_ms);
 
  private:
+  // The group committer's AfterCommit: the newly stored reports of one
+  // transaction to the alerting engine, in one call.
+  void HandOverToAlerting(std::span<const BatchWrite> writes, std::span<const StoredBatch> stored);
+
   CollectorConfig config_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<GroupCommitter> committer_;
