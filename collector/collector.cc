@@ -155,20 +155,23 @@ HttpResponse Collector::Handle(const HttpRequest& request) {
   }
   if (request.path == "/metrics") {
     if (request.method != "GET") return TextResponse(HttpStatus::kMethodNotAllowed, "use GET");
-    std::string page = RenderMetrics(config_, state_.Snapshot(), ingest_->counters(), committer_->stats(), NowUnixMs());
     const Result<std::vector<alerting::Alert>> active = alerts_->ListAlerts(/*include_resolved=*/false);
     const Result<std::vector<alerting::OutboxEntry>> outbox = alerts_->ListOutbox();
     size_t queued = 0;
     if (outbox) {
       for (const alerting::OutboxEntry& entry : *outbox) queued += entry.state == alerting::OutboxState::kQueued;
     }
-    page += RenderAlertMetrics(config_, active ? *active : std::vector<alerting::Alert>{}, queued);
-    // Rendering a large fleet leaves tens of MiB of small freed blocks in
-    // the heap (labels, per-family vectors); hand them back to the system
-    // rather than keep the scrape's peak as the collector's size. A few ms,
-    // once per scrape.
-    malloc_trim(0);
-    return HttpResponse{HttpStatus::kOk, "text/plain; version=0.0.4; charset=utf-8", std::move(page), {}};
+    std::string alert_metrics = RenderAlertMetrics(config_, active ? *active : std::vector<alerting::Alert>{}, queued);
+    // Streamed: a large fleet's page is never held whole. The render's
+    // thread owns its snapshot; config_ and the counters outlive the server
+    // (and so every response of it).
+    HttpResponse response{HttpStatus::kOk, "text/plain; version=0.0.4; charset=utf-8", "", {}};
+    response.stream = StreamPage([this, nodes = state_.Snapshot(), commits = committer_->stats(), now_ms = NowUnixMs(),
+                                  alert_metrics = std::move(alert_metrics)](Exposition& page) {
+      RenderMetrics(config_, nodes, ingest_->counters(), commits, now_ms, page);
+      page.Raw(alert_metrics);
+    });
+    return response;
   }
   if (request.path == "/healthz") return TextResponse(HttpStatus::kOk, "ok");
   if (std::optional<HttpResponse> answer = api_->Handle(request, NowUnixMs())) return std::move(*answer);
