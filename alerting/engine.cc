@@ -142,9 +142,9 @@ void Engine::Evaluate(const std::string& node_id, const std::string& site, const
   if (auto r = db_->SaveCounters(node_id, counters->second); !r) {
     LogError("alerting: cannot save SMART baselines of {}: {}", node_id, r.error().message);
   }
-  // Only this node's site can have changed: the others' silences are
+  // Only this node and its site can have changed: the others' silences are
   // Tick's to see (a fleet-wide pass per report would cost O(nodes) a push).
-  Advance(received_ms, &site);
+  Advance(received_ms, &seen);
   Flush(received_ms);
 }
 
@@ -216,14 +216,14 @@ bool Engine::Suppressed(const Alert& alert, int64_t now_ms) const {
   return false;
 }
 
-void Engine::DetectOffline(int64_t now_ms, const std::string* only_site) {
+void Engine::DetectOffline(int64_t now_ms, const NodeSeen* only_node) {
   std::map<std::string, std::vector<const NodeSeen*>> by_site;
   std::vector<const NodeSeen*> candidates;
-  if (only_site == nullptr) {
+  if (only_node == nullptr) {
     candidates.reserve(nodes_.size());
     for (const auto& [id, node] : nodes_) candidates.push_back(&node);
-  } else if (const auto site = site_nodes_.find(*only_site); site != site_nodes_.end()) {
-    for (const std::string& id : site->second) candidates.push_back(&nodes_.at(id));
+  } else {
+    candidates.push_back(only_node);
   }
   for (const NodeSeen* candidate : candidates) {
     const NodeSeen& node = *candidate;
@@ -240,6 +240,15 @@ void Engine::DetectOffline(int64_t now_ms, const std::string* only_site) {
       Raise(f, now_ms, node.last_seen_ms);
     } else if (auto it = active_.find(key); it != active_.end()) {
       Clear(it->second, now_ms);
+    }
+  }
+  if (only_node != nullptr) {
+    // The node was just heard: its site is not dark. Only a site alert
+    // already firing can change (some of its machines are back).
+    by_site.clear();
+    const auto site = site_nodes_.find(only_node->site);
+    if (site != site_nodes_.end() && active_.contains(AlertKey{kRuleSiteOffline, only_node->site, "", ""})) {
+      for (const std::string& id : site->second) by_site[only_node->site].push_back(&nodes_.at(id));
     }
   }
   for (const auto& [site, nodes] : by_site) {
@@ -292,8 +301,9 @@ void Engine::CheckChannels(int64_t now_ms) {
   }
 }
 
-void Engine::Advance(int64_t now_ms, const std::string* only_site) {
-  DetectOffline(now_ms, only_site);
+void Engine::Advance(int64_t now_ms, const NodeSeen* only_node) {
+  DetectOffline(now_ms, only_node);
+  const std::string* only_site = only_node != nullptr ? &only_node->site : nullptr;
   CheckChannels(now_ms);
   // Unexpected reboots of one site fire together, as one message: when one
   // is due, the site's other pending reboots come along.

@@ -22,9 +22,10 @@
 // The collector calls:
 //   OnReport(node, site, report, received_ms)  for every newly stored report, in order
 //                                              (or OnReports for several at once);
-//                                              it looks at that node's site only (the
-//                                              rest of the fleet is Tick's), so that its
-//                                              cost does not grow with the fleet;
+//                                              it looks at that node and its site's
+//                                              alerts only (the rest of the fleet is
+//                                              Tick's), so that its cost does not grow
+//                                              with the fleet;
 //   Tick(now_ms)                               every few seconds, from one thread.
 // Tick delivers due outbox entries through the notifiers without holding the
 // engine's lock, so it may block for the notifiers' timeouts (keep it on its
@@ -107,10 +108,10 @@ class Engine {
   void Clear(Alert& alert, int64_t now_ms);
   // Removes an alert from active_ and keys_by_site_.
   void Forget(const AlertKey& key);
-  // The whole fleet, or (only_site not null) the nodes of one site, that
-  // site's alerts and the collector's own (site "").
-  void Advance(int64_t now_ms, const std::string* only_site = nullptr);
-  void DetectOffline(int64_t now_ms, const std::string* only_site);
+  // The whole fleet, or (only_node not null, a node just heard) that node,
+  // its site's alerts and the collector's own (site "").
+  void Advance(int64_t now_ms, const NodeSeen* only_node = nullptr);
+  void DetectOffline(int64_t now_ms, const NodeSeen* only_node);
   void CheckChannels(int64_t now_ms);
   bool Suppressed(const Alert& alert, int64_t now_ms) const;
   void Emit(const Alert& alert, EventKind kind, int64_t now_ms);
