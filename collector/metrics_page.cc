@@ -22,7 +22,7 @@ namespace {
 class PageStream : public BodyStream {
  public:
   explicit PageStream(std::function<void(Exposition&)> render)
-      : producer_([this, render = std::move(render)] { Produce(render); }) {}
+      : producer_([this, render = std::move(render)]() mutable { Produce(std::move(render)); }) {}
 
   ~PageStream() override {
     {
@@ -52,20 +52,23 @@ class PageStream : public BodyStream {
  private:
   static constexpr size_t kAhead = 4;
 
-  void Produce(const std::function<void(Exposition&)>& render) {
+  void Produce(std::function<void(Exposition&)> render) {
     {
       Exposition page([this](std::string& piece) { return Hand(std::move(piece)); });
       render(page);
       Hand(page.Take());
     }
+    // The render of a large fleet leaves many small freed blocks behind (its
+    // snapshot of the fleet, labels, per-family vectors): give them back to
+    // the system before the page ends, so that the scrape's peak is not
+    // the collector's size after it.
+    render = nullptr;
+    malloc_trim(0);
     {
       std::lock_guard lock(mutex_);
       finished_ = true;
     }
     changed_.notify_all();
-    // The render of a large fleet leaves many small freed blocks behind
-    // (labels, per-family vectors): give them back to the system.
-    malloc_trim(0);
   }
 
   // False once the reader is gone.
