@@ -177,7 +177,13 @@ Result<std::unique_ptr<AlertDb>> AlertDb::Open(const std::filesystem::path& path
   }
   sqlite3_busy_timeout(db, 5000);
   // As the collector's store: a committed transaction survives a power cut.
-  if (auto r = store->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"); !r) return tl::unexpected(r.error());
+  // The database file is the collector's: its store checkpoints the WAL in
+  // the background. SQLite's automatic checkpoint (default every 1000
+  // pages) would run inside this connection's COMMIT, which the collector
+  // makes on its ingest path; 20000 pages (~80 MiB) is only the fallback.
+  if (auto r = store->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA wal_autocheckpoint=20000;"); !r) {
+    return tl::unexpected(r.error());
+  }
   if (auto r = store->Exec(kSchema); !r) return tl::unexpected(r.error());
   return store;
 }
