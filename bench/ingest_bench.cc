@@ -643,8 +643,10 @@ void WriteCollectorConfig(const Options& options, const fs::path& dir, std::vect
        // The bench pushes each node far more often than once a minute.
        << "max_pushes_per_minute = 1000000\n"
        << "http_threads = " << options.http_threads << "\n"
-       // Every simulated node connects from 127.0.0.1: one address.
-       << "max_connections_per_address = " << options.connections + 8 << "\n";
+       // Every simulated node connects from 127.0.0.1: one address. Twice the
+       // connections: curl may open a new one before the server has seen the
+       // old one close.
+       << "max_connections_per_address = " << std::max(64, 2 * options.connections) << "\n";
   for (size_t i = 0; i < fleet.size(); ++i) {
     const std::string token = collector::NewToken();
     toml << "[[node]]\nid = \"" << fleet[i].report.node_id() << "\"\nsite = \"site-" << i % 100

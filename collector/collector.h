@@ -71,6 +71,7 @@ class Collector {
   // Declared last: they stop first, before what they use.
   std::jthread housekeeping_;
   std::jthread alert_ticks_;
+  std::jthread checkpoints_;  // Store::Checkpoint every second
 };
 
 int64_t NowUnixMs();
