@@ -41,7 +41,6 @@ class Exposition : public SeriesSink {
   std::string out_;
   std::string name_;
   std::string pending_header_;
-  std::string label_text_;  // reused between samples
 };
 
 // "# HELP name help\n# TYPE name type\n".
