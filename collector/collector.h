@@ -56,12 +56,14 @@ class Collector {
 
   CollectorConfig config_;
   std::unique_ptr<Store> store_;
-  std::unique_ptr<GroupCommitter> committer_;
   FleetState state_;
   std::unique_ptr<alerting::MatrixNotifier> matrix_;
   std::unique_ptr<alerting::MailNotifier> mail_;
   std::unique_ptr<alerting::AlertmanagerNotifier> alertmanager_;
   std::unique_ptr<alerting::Engine> alerts_;
+  // After alerts_: its writer hands each commit's reports to the engine, so
+  // it stops first.
+  std::unique_ptr<GroupCommitter> committer_;
   std::unique_ptr<Ingest> ingest_;
   std::unique_ptr<Api> api_;
   std::unique_ptr<HttpServer> server_;
