@@ -122,6 +122,7 @@ void Engine::Evaluate(const std::string& node_id, const std::string& site, const
     counters = counters_.emplace(node_id, loaded ? std::move(*loaded) : Counters{}).first;
   }
   const Thresholds& thresholds = config_.For(node_id, site);
+  const Counters before = counters->second;
   const Evaluation evaluation =
       EvaluateReport(RuleInput{report, node_id, site, thresholds, received_ms}, counters->second,
                      [&](const AlertKey& key) { return active_.contains(key); });
@@ -139,7 +140,14 @@ void Engine::Evaluate(const std::string& node_id, const std::string& site, const
     }
   }
   for (const AlertKey& key : cleared) Clear(active_.at(key), received_ms);
-  if (auto r = db_->SaveCounters(node_id, counters->second); !r) {
+  // Only the counters this report moved: most reports move none, and each
+  // row written is a SQLite upsert on the collector's ingest path.
+  Counters changed;
+  for (const auto& [key, counter] : counters->second) {
+    const auto was = before.find(key);
+    if (was == before.end() || was->second != counter) changed.emplace(key, counter);
+  }
+  if (auto r = changed.empty() ? Result<void>{} : db_->SaveCounters(node_id, changed); !r) {
     LogError("alerting: cannot save SMART baselines of {}: {}", node_id, r.error().message);
   }
   // Only this node and its site can have changed: the others' silences are

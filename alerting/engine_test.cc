@@ -416,6 +416,20 @@ TEST_F(EngineTest, ReportsHandedOverTogetherRaiseWhatEachRaisesAlone) {
                                                                     {"rennes-2", kRuleFilesystemFull}}));
 }
 
+TEST_F(EngineTest, SmartBaselinesSurviveARestartAfterReportsThatChangedNothing) {
+  v1::Report r = testing::BasicReport("rennes-1", now_, 1);
+  v1::Disk* d = testing::AddAtaDisk(r, "sda", "S1");
+  testing::AddAttribute(d, 5, "Reallocated_Sector_Ct", 100, 36, 8);
+  Report(r);
+  Run(kHour);  // the same count every minute: nothing to write
+  Reopen();
+  r.mutable_disks(0)->mutable_ata_attributes(0)->set_raw_decoded(24);
+  Report(r);
+  Run(kMinute);
+  ASSERT_EQ(matrix_.To("!alice:x").size(), 2u);
+  EXPECT_THAT(matrix_.To("!alice:x")[1].text, HasSubstr("24 reallocated sectors (+16 in the last 60 minutes)"));
+}
+
 TEST_F(EngineTest, FailingMatrixIsReportedToTheAdminsByEmail) {
   matrix_.down = true;
   v1::Report r = testing::BasicReport("rennes-1", now_, 1);
