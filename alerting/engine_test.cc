@@ -5,6 +5,7 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <set>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -434,6 +435,36 @@ TEST_F(EngineTest, SeveralAlertsForOneRoomAreMergedIntoOneMessage) {
   ASSERT_EQ(matrix_.To("!alice:x").size(), 1u);
   EXPECT_THAT(matrix_.To("!alice:x")[0].text, HasSubstr("Vigie: 2 changes"));
   EXPECT_THAT(matrix_.To("!alice:x")[0].html, HasSubstr("<b>CRITICAL: disk sda (TEST HDD) is failing"));
+}
+
+TEST_F(EngineTest, ReportsHandedOverTogetherRaiseWhatEachRaisesAlone) {
+  v1::Report failing = testing::BasicReport("rennes-1", now_, 1);
+  testing::AddAtaDisk(failing, "sda", "S1")->set_health(v1::Disk::FAILED);
+  v1::Report full = testing::BasicReport("rennes-2", now_, 1);
+  testing::FillFilesystem(full, 0.93);
+  const std::string site = "rennes";
+  const ReportArrival arrivals[] = {{&failing.node_id(), &site, &failing, now_}, {&full.node_id(), &site, &full, now_}};
+  engine_->OnReports(arrivals);
+  const Result<std::vector<Alert>> alerts = engine_->ListAlerts(/*include_resolved=*/false);
+  ASSERT_TRUE(alerts) << alerts.error().message;
+  std::set<std::pair<std::string, std::string>> raised;
+  for (const Alert& alert : *alerts) raised.emplace(alert.key.node, alert.key.rule);
+  EXPECT_EQ(raised, (std::set<std::pair<std::string, std::string>>{{"rennes-1", kRuleSmartFailing},
+                                                                    {"rennes-2", kRuleFilesystemFull}}));
+}
+
+TEST_F(EngineTest, SmartBaselinesSurviveARestartAfterReportsThatChangedNothing) {
+  v1::Report r = testing::BasicReport("rennes-1", now_, 1);
+  v1::Disk* d = testing::AddAtaDisk(r, "sda", "S1");
+  testing::AddAttribute(d, 5, "Reallocated_Sector_Ct", 100, 36, 8);
+  Report(r);
+  Run(kHour);  // the same count every minute: nothing to write
+  Reopen();
+  r.mutable_disks(0)->mutable_ata_attributes(0)->set_raw_decoded(24);
+  Report(r);
+  Run(kMinute);
+  ASSERT_EQ(matrix_.To("!alice:x").size(), 2u);
+  EXPECT_THAT(matrix_.To("!alice:x")[1].text, HasSubstr("24 reallocated sectors (+16 in the last 60 minutes)"));
 }
 
 TEST_F(EngineTest, FailingMatrixIsReportedToTheAdminsByEmail) {
