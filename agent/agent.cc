@@ -27,6 +27,8 @@ int64_t ClockNs(clockid_t clock) {
 // Written on SIGTERM, read and removed at start: its presence proves the last
 // run ended cleanly. It holds the boot id of that run.
 constexpr const char* kCleanShutdownMarker = "clean-shutdown";
+// The boot id of the last run, rewritten at start when the boot id changed.
+constexpr const char* kBootIdFile = "boot-id";
 constexpr const char* kSpoolFile = "spool";
 
 std::vector<std::string> UrlsOf(const AgentConfig& config) {
@@ -53,12 +55,54 @@ void ArmAt(int timer_fd, int64_t at_ns) {
   timerfd_settime(timer_fd, TFD_TIMER_ABSTIME, &spec, nullptr);
 }
 
+std::string FirstLine(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);
+  return line;
+}
+
+bool WriteLine(const std::filesystem::path& path, const std::string& line) {
+  std::error_code ignored;
+  std::filesystem::create_directories(path.parent_path(), ignored);
+  std::ofstream out(path);
+  out << line << '\n';
+  if (out.flush()) return true;
+  LogError("cannot write {}", path.string());
+  return false;
+}
+
 bool Expired(int timer_fd) {
   uint64_t expirations = 0;
   return read(timer_fd, &expirations, sizeof expirations) == sizeof expirations;
 }
 
 }  // namespace
+
+v1::Event StartedEvent(const std::filesystem::path& state_directory, const std::string& boot_id,
+                       int64_t wall_unix_ms) {
+  v1::Event event;
+  event.set_kind(v1::Event::AGENT_STARTED);
+  event.set_timestamp_unix_ms(wall_unix_ms);
+  event.set_message("vigie-agent " VIGIE_VERSION " started");
+  const std::filesystem::path marker = state_directory / kCleanShutdownMarker;
+  const std::filesystem::path boot_id_file = state_directory / kBootIdFile;
+  const std::string last_boot_id = FirstLine(boot_id_file);
+  if (std::filesystem::exists(marker)) {
+    event.set_previous_shutdown_clean(true);
+    event.set_previous_boot_id(FirstLine(marker));
+  } else {
+    event.set_previous_boot_id(last_boot_id);
+  }
+  std::error_code ignored;
+  std::filesystem::remove(marker, ignored);
+  if (last_boot_id != boot_id) WriteLine(boot_id_file, boot_id);
+  return event;
+}
+
+void WriteCleanShutdownMarker(const std::filesystem::path& state_directory, const std::string& boot_id) {
+  WriteLine(state_directory / kCleanShutdownMarker, boot_id);
+}
 
 int64_t WallUnixMs() { return ClockNs(CLOCK_REALTIME) / 1'000'000; }
 int64_t MonotonicNs() { return ClockNs(CLOCK_MONOTONIC); }
@@ -201,20 +245,7 @@ void Agent::Start(int64_t wall_unix_ms, int64_t now_ns) {
     LogInfo("read {} unsent report(s) from {}", spool_.size(), spool_path.string());
   }
 
-  v1::Event event;
-  event.set_kind(v1::Event::AGENT_STARTED);
-  event.set_timestamp_unix_ms(wall_unix_ms);
-  event.set_message("vigie-agent " VIGIE_VERSION " started");
-  const std::filesystem::path marker = config_.state_directory / kCleanShutdownMarker;
-  std::ifstream in(marker);
-  std::string previous_boot_id;
-  if (in && std::getline(in, previous_boot_id)) {
-    event.set_previous_shutdown_clean(true);
-    event.set_previous_boot_id(previous_boot_id);
-  }
-  std::error_code ignored;
-  std::filesystem::remove(marker, ignored);
-  pending_events_.push_back(std::move(event));
+  pending_events_.push_back(StartedEvent(config_.state_directory, boot_id_, wall_unix_ms));
 }
 
 void Agent::Stop(int64_t now_ns) {
@@ -229,11 +260,7 @@ void Agent::Stop(int64_t now_ns) {
   } else {
     PersistIfOld(now_ns);  // removes a file whose reports were all delivered
   }
-  std::error_code error;
-  std::filesystem::create_directories(config_.state_directory, error);
-  std::ofstream out(config_.state_directory / kCleanShutdownMarker);
-  out << boot_id_ << '\n';
-  if (!out.flush()) LogError("cannot write {}", (config_.state_directory / kCleanShutdownMarker).string());
+  WriteCleanShutdownMarker(config_.state_directory, boot_id_);
 }
 
 void Agent::Reload() {

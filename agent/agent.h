@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -82,6 +83,20 @@ class Agent {
   bool spool_file_exists_ = false;
   int64_t last_persist_ns_ = 0;
 };
+
+// How the previous run ended, as the AGENT_STARTED event of this run says it,
+// from two small files in `state_directory`:
+//   clean-shutdown  written on SIGTERM (WriteCleanShutdownMarker), removed here:
+//                   its presence proves a clean end; it holds that run's boot id;
+//   boot-id         the boot id of the last run, (re)written here only when it
+//                   differs from `boot_id`: once per boot, never in steady state.
+// Without the marker the previous run was killed or lost its power, and
+// previous_boot_id comes from boot-id, so that the collector can tell a
+// reboot (another boot id) from an agent crash (the same). A first start has
+// neither file: no previous_boot_id. A file that cannot be written is logged.
+v1::Event StartedEvent(const std::filesystem::path& state_directory, const std::string& boot_id,
+                       int64_t wall_unix_ms);
+void WriteCleanShutdownMarker(const std::filesystem::path& state_directory, const std::string& boot_id);
 
 // CLOCK_REALTIME in ms, CLOCK_MONOTONIC in ns, CLOCK_BOOTTIME in ms.
 int64_t WallUnixMs();

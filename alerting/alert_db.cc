@@ -141,7 +141,22 @@ std::string_view ChannelName(Channel channel) { return channel == Channel::kMatr
 
 std::string OutboxEntry::TxnId() const { return fmt::format("vigie.{}.{}", created_ms, id); }
 
-AlertDb::~AlertDb() { sqlite3_close_v2(db_); }
+AlertDb::~AlertDb() {
+  sqlite3_finalize(save_node_);
+  sqlite3_finalize(save_counter_);
+  sqlite3_close_v2(db_);
+}
+
+Result<sqlite3_stmt*> AlertDb::Reused(sqlite3_stmt*& cached, const char* sql) {
+  if (cached == nullptr) {
+    Result<Statement> prepared = Prepare(db_, sql);
+    if (!prepared) return tl::unexpected(prepared.error());
+    cached = prepared->release();
+  }
+  sqlite3_reset(cached);
+  sqlite3_clear_bindings(cached);
+  return cached;
+}
 
 Result<void> AlertDb::Exec(const char* sql) {
   char* message = nullptr;
@@ -162,7 +177,13 @@ Result<std::unique_ptr<AlertDb>> AlertDb::Open(const std::filesystem::path& path
   }
   sqlite3_busy_timeout(db, 5000);
   // As the collector's store: a committed transaction survives a power cut.
-  if (auto r = store->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"); !r) return tl::unexpected(r.error());
+  // The database file is the collector's: its store checkpoints the WAL in
+  // the background. SQLite's automatic checkpoint (default every 1000
+  // pages) would run inside this connection's COMMIT, which the collector
+  // makes on its ingest path; 20000 pages (~80 MiB) is only the fallback.
+  if (auto r = store->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA wal_autocheckpoint=20000;"); !r) {
+    return tl::unexpected(r.error());
+  }
   if (auto r = store->Exec(kSchema); !r) return tl::unexpected(r.error());
   return store;
 }
@@ -172,11 +193,12 @@ Result<void> AlertDb::Commit() { return Exec("COMMIT"); }
 void AlertDb::Rollback() { (void)Exec("ROLLBACK"); }
 
 Result<void> AlertDb::SaveNode(const NodeSeen& node) {
-  auto s = Prepare(db_, "INSERT INTO alert_nodes(node_id, site, last_seen_ms) VALUES (?1, ?2, ?3) "
-                        "ON CONFLICT(node_id) DO UPDATE SET site = ?2, last_seen_ms = MAX(last_seen_ms, ?3)");
+  auto s = Reused(save_node_, "INSERT INTO alert_nodes(node_id, site, last_seen_ms) VALUES (?1, ?2, ?3) "
+                              "ON CONFLICT(node_id) DO UPDATE SET site = ?2, last_seen_ms = MAX(last_seen_ms, ?3)");
   if (!s) return tl::unexpected(s.error());
-  Binder(s->get())(node.node_id)(node.site)(node.last_seen_ms);
-  return StepDone(db_, s->get(), "save node");
+  sqlite3_stmt* statement = *s;
+  Binder{statement}(node.node_id)(node.site)(node.last_seen_ms);
+  return StepDone(db_, statement, "save node");
 }
 
 Result<std::vector<NodeSeen>> AlertDb::LoadNodes() {
@@ -289,14 +311,16 @@ Result<Counters> AlertDb::LoadCounters(const std::string& node_id) {
 }
 
 Result<void> AlertDb::SaveCounters(const std::string& node_id, const Counters& counters) {
-  auto s = Prepare(db_, "INSERT OR REPLACE INTO counters(node_id, key, first_value, first_ms, value, value_ms, "
-                        "last_rise_ms, rise_from, rise_from_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+  auto s = Reused(save_counter_, "INSERT OR REPLACE INTO counters(node_id, key, first_value, first_ms, value, "
+                                 "value_ms, last_rise_ms, rise_from, rise_from_ms) "
+                                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
   if (!s) return tl::unexpected(s.error());
+  sqlite3_stmt* statement = *s;
   for (const auto& [key, c] : counters) {
-    sqlite3_reset(s->get());
-    Binder(s->get())(node_id)(key)(c.first_value)(c.first_ms)(c.value)(c.value_ms)(c.last_rise_ms)(c.rise_from)(
+    sqlite3_reset(statement);
+    Binder{statement}(node_id)(key)(c.first_value)(c.first_ms)(c.value)(c.value_ms)(c.last_rise_ms)(c.rise_from)(
         c.rise_from_ms);
-    if (auto r = StepDone(db_, s->get(), "save counter"); !r) return r;
+    if (auto r = StepDone(db_, statement, "save counter"); !r) return r;
   }
   return {};
 }

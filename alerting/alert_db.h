@@ -97,7 +97,13 @@ class AlertDb {
   Result<std::vector<Alert>> QueryAlerts(const char* sql, int64_t bind1, bool bind);
   Result<std::vector<OutboxEntry>> QueryOutbox(const char* sql, int64_t bind1, int64_t bind2);
 
+  // `cached`, prepared on first use, reset and unbound: the statements of
+  // every report (SaveNode, SaveCounters) are compiled once, not per call.
+  Result<sqlite3_stmt*> Reused(sqlite3_stmt*& cached, const char* sql);
+
   sqlite3* db_;
+  sqlite3_stmt* save_node_ = nullptr;     // owned; finalized by the destructor
+  sqlite3_stmt* save_counter_ = nullptr;  // owned; finalized by the destructor
 };
 
 }  // namespace vigie::alerting

@@ -105,6 +105,10 @@ AlertingConfig LoadAlertingConfig(const ConfigTable& root) {
     config.escalate_after = alerting->Duration("escalate_after", config.escalate_after, Millis(0), kWeek);
     config.outbox_expire_after =
         alerting->Duration("outbox_expire_after", config.outbox_expire_after, 60 * kSecond, kWeek);
+    config.outbox_retry_initial =
+        alerting->Duration("outbox_retry_initial", config.outbox_retry_initial, Millis(100), kWeek);
+    config.outbox_retry_max = alerting->Duration("outbox_retry_max", config.outbox_retry_max,
+                                                 config.outbox_retry_initial, kWeek);
     config.notifications_failing_after = alerting->Duration(
         "notifications_failing_after", config.notifications_failing_after, 60 * kSecond, kWeek);
     config.grafana_url = alerting->String("grafana_url", "");

@@ -15,6 +15,8 @@
 //   escalate_after = "1h"         # firing and not acknowledged -> the admins
 //   grafana_url = "https://grafana.example.org/d/vigie-node?var-node={node}"   # {node}, {site}
 //   outbox_expire_after = "24h"   notifications_failing_after = "30m"
+//   outbox_retry_initial = "30s"  outbox_retry_max = "30m"   # a failed message is retried after
+//                                 # this, doubling per attempt, capped (or after a 429's Retry-After)
 //   ...thresholds (see Thresholds below), which [alerting.site.NAME] and
 //   [alerting.node.ID] override, key by key.
 //
@@ -110,6 +112,8 @@ struct AlertingConfig {
   Millis repeat_warning{24 * 3'600'000};
   Millis escalate_after{3'600'000};
   Millis outbox_expire_after{24 * 3'600'000};
+  Millis outbox_retry_initial{30'000};
+  Millis outbox_retry_max{30 * 60'000};
   Millis notifications_failing_after{30 * 60'000};
   std::string grafana_url;  // template with {node} and {site}; empty: no link
   Millis tick{2'000};       // how often the collector calls Engine::Tick

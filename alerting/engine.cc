@@ -15,15 +15,16 @@ constexpr int64_t kAlertmanagerSyncMs = 60'000;
 // announced as ending a few sync periods ahead, and renewed every sync.
 constexpr int64_t kAlertmanagerHorizonMs = 5 * kAlertmanagerSyncMs;
 constexpr int kDeliveriesPerTick = 50;
+const std::string kNoSite;
 // What is kept of finished work: a month of the outbox, a year of resolved alerts.
 constexpr int64_t kPruneEveryMs = 3'600'000;
 constexpr int64_t kKeepOutboxMs = 30LL * 86'400'000;
 constexpr int64_t kKeepResolvedAlertsMs = 366LL * 86'400'000;
 
-int64_t Backoff(int attempts) {
-  // 30 s, 1 min, 2 min, ... capped at 30 min.
-  const int shift = std::clamp(attempts - 1, 0, 6);
-  return std::min<int64_t>(30'000LL << shift, 30 * 60'000LL);
+// The delay before attempt `attempts` + 1: outbox_retry_initial, doubling, capped at outbox_retry_max.
+int64_t Backoff(const AlertingConfig& config, int attempts) {
+  const int shift = std::clamp(attempts - 1, 0, 20);
+  return std::min<int64_t>(config.outbox_retry_initial.count() << shift, config.outbox_retry_max.count());
 }
 
 std::string MailDomain(const AlertingConfig& config) {
@@ -65,10 +66,16 @@ Result<std::unique_ptr<Engine>> Engine::Open(AlertingConfig config, const std::f
   std::unique_ptr<Engine> engine(new Engine(std::move(config), std::move(*db), notifiers));
   auto nodes = engine->db_->LoadNodes();
   if (!nodes) return tl::unexpected(nodes.error());
-  for (NodeSeen& node : *nodes) engine->nodes_[node.node_id] = std::move(node);
+  for (NodeSeen& node : *nodes) {
+    engine->site_nodes_[node.site].insert(node.node_id);
+    engine->nodes_[node.node_id] = std::move(node);
+  }
   auto alerts = engine->db_->LoadActiveAlerts();
   if (!alerts) return tl::unexpected(alerts.error());
-  for (Alert& alert : *alerts) engine->active_[alert.key] = std::move(alert);
+  for (Alert& alert : *alerts) {
+    engine->keys_by_site_[alert.key.site].insert(alert.key);
+    engine->active_[alert.key] = std::move(alert);
+  }
   auto silences = engine->db_->ListSilences(0);
   if (!silences) return tl::unexpected(silences.error());
   engine->silences_ = std::move(*silences);
@@ -81,10 +88,29 @@ void Engine::Save(Alert& alert) {
 
 void Engine::OnReport(const std::string& node_id, const std::string& site, const v1::Report& report,
                       int64_t received_ms) {
+  const ReportArrival arrival{&node_id, &site, &report, received_ms};
+  OnReports(std::span<const ReportArrival>(&arrival, 1));
+}
+
+void Engine::OnReports(std::span<const ReportArrival> arrivals) {
   std::lock_guard lock(mutex_);
-  // One transaction per report: one fsync, and the report's effects are all or nothing.
+  // One transaction for all: one fsync, and the reports' effects are all or nothing.
   const bool began = db_->Begin().has_value();
+  for (const ReportArrival& arrival : arrivals) {
+    Evaluate(*arrival.node_id, *arrival.site, *arrival.report, arrival.received_ms);
+  }
+  if (began) {
+    if (auto r = db_->Commit(); !r) LogError("alerting: cannot commit: {}", r.error().message);
+  }
+}
+
+void Engine::Evaluate(const std::string& node_id, const std::string& site, const v1::Report& report,
+                      int64_t received_ms) {
   NodeSeen& seen = nodes_[node_id];
+  if (seen.node_id.empty() || seen.site != site) {
+    if (!seen.node_id.empty()) site_nodes_[seen.site].erase(node_id);
+    site_nodes_[site].insert(node_id);
+  }
   seen.node_id = node_id;
   seen.site = site;
   seen.last_seen_ms = std::max(seen.last_seen_ms, received_ms);
@@ -96,6 +122,7 @@ void Engine::OnReport(const std::string& node_id, const std::string& site, const
     counters = counters_.emplace(node_id, loaded ? std::move(*loaded) : Counters{}).first;
   }
   const Thresholds& thresholds = config_.For(node_id, site);
+  const Counters before = counters->second;
   const Evaluation evaluation =
       EvaluateReport(RuleInput{report, node_id, site, thresholds, received_ms}, counters->second,
                      [&](const AlertKey& key) { return active_.contains(key); });
@@ -105,21 +132,28 @@ void Engine::OnReport(const std::string& node_id, const std::string& site, const
     Raise(finding, received_ms, received_ms);
   }
   std::vector<AlertKey> cleared;
-  for (const auto& [key, alert] : active_) {
+  for (const AlertKey& key : keys_by_site_[site]) {
+    const Alert& alert = active_.at(key);
     if (key.node != node_id || alert.one_shot || found.contains(key)) continue;
     if (evaluation.evaluated.contains({key.rule, key.subject}) || evaluation.evaluated.contains({key.rule, ""})) {
       cleared.push_back(key);
     }
   }
   for (const AlertKey& key : cleared) Clear(active_.at(key), received_ms);
-  if (auto r = db_->SaveCounters(node_id, counters->second); !r) {
+  // Only the counters this report moved: most reports move none, and each
+  // row written is a SQLite upsert on the collector's ingest path.
+  Counters changed;
+  for (const auto& [key, counter] : counters->second) {
+    const auto was = before.find(key);
+    if (was == before.end() || was->second != counter) changed.emplace(key, counter);
+  }
+  if (auto r = changed.empty() ? Result<void>{} : db_->SaveCounters(node_id, changed); !r) {
     LogError("alerting: cannot save SMART baselines of {}: {}", node_id, r.error().message);
   }
-  Advance(received_ms);
+  // Only this node and its site can have changed: the others' silences are
+  // Tick's to see (a fleet-wide pass per report would cost O(nodes) a push).
+  Advance(received_ms, &seen);
   Flush(received_ms);
-  if (began) {
-    if (auto r = db_->Commit(); !r) LogError("alerting: cannot commit: {}", r.error().message);
-  }
 }
 
 void Engine::Raise(const Finding& f, int64_t now_ms, int64_t started_ms) {
@@ -135,6 +169,7 @@ void Engine::Raise(const Finding& f, int64_t now_ms, int64_t started_ms) {
     alert.started_ms = started_ms;
     alert.pending_ms = f.pending_ms;
     Save(alert);
+    keys_by_site_[f.key.site].insert(f.key);
     active_.emplace(f.key, std::move(alert));
     return;
   }
@@ -164,6 +199,14 @@ void Engine::Clear(Alert& alert, int64_t now_ms) {
                                                    alert.advice, "", alert.started_ms, now_ms});
   }
   Save(alert);
+  Forget(key);
+}
+
+void Engine::Forget(const AlertKey& key) {
+  if (auto site = keys_by_site_.find(key.site); site != keys_by_site_.end()) {
+    site->second.erase(key);
+    if (site->second.empty()) keys_by_site_.erase(site);
+  }
   active_.erase(key);
 }
 
@@ -181,9 +224,18 @@ bool Engine::Suppressed(const Alert& alert, int64_t now_ms) const {
   return false;
 }
 
-void Engine::DetectOffline(int64_t now_ms) {
+void Engine::DetectOffline(int64_t now_ms, const NodeSeen* only_node) {
   std::map<std::string, std::vector<const NodeSeen*>> by_site;
-  for (const auto& [id, node] : nodes_) {
+  std::vector<const NodeSeen*> candidates;
+  if (only_node == nullptr) {
+    candidates.reserve(nodes_.size());
+    for (const auto& [id, node] : nodes_) candidates.push_back(&node);
+  } else {
+    candidates.push_back(only_node);
+  }
+  for (const NodeSeen* candidate : candidates) {
+    const NodeSeen& node = *candidate;
+    const std::string& id = node.node_id;
     by_site[node.site].push_back(&node);
     const Thresholds& t = config_.For(id, node.site);
     const AlertKey key{kRuleNodeOffline, node.site, id, ""};
@@ -196,6 +248,15 @@ void Engine::DetectOffline(int64_t now_ms) {
       Raise(f, now_ms, node.last_seen_ms);
     } else if (auto it = active_.find(key); it != active_.end()) {
       Clear(it->second, now_ms);
+    }
+  }
+  if (only_node != nullptr) {
+    // The node was just heard: its site is not dark. Only a site alert
+    // already firing can change (some of its machines are back).
+    by_site.clear();
+    const auto site = site_nodes_.find(only_node->site);
+    if (site != site_nodes_.end() && active_.contains(AlertKey{kRuleSiteOffline, only_node->site, "", ""})) {
+      for (const std::string& id : site->second) by_site[only_node->site].push_back(&nodes_.at(id));
     }
   }
   for (const auto& [site, nodes] : by_site) {
@@ -211,10 +272,19 @@ void Engine::DetectOffline(int64_t now_ms) {
     const AlertKey key{kRuleSiteOffline, site, "", ""};
     auto it = active_.find(key);
     const bool all = silent.size() == nodes.size();
-    if (all || (it != active_.end() && !silent.empty())) {
+    const bool partial = !all && it != active_.end() && !silent.empty();
+    if (!partial) partial_since_ms_.erase(site);
+    if (all || partial) {
       Finding f;
       f.key = key;
       f.fingerprint = fmt::format("{};", fmt::join(silent, ";"));
+      // Machines of a home come back seconds apart when its power or internet
+      // returns: a partial return is worth an update only once it has lasted
+      // the group window; until then the fingerprint stays, and so does the silence.
+      if (partial && now_ms - partial_since_ms_.try_emplace(site, now_ms).first->second <
+                         config_.For(nodes.front()->node_id, site).group_window.count()) {
+        f.fingerprint = it->second.fingerprint;
+      }
       if (all) {
         f.summary = fmt::format("every machine at home {} is silent since {} ({}): probably a power cut or an "
                                 "internet outage",
@@ -248,20 +318,37 @@ void Engine::CheckChannels(int64_t now_ms) {
   }
 }
 
-void Engine::Advance(int64_t now_ms) {
-  DetectOffline(now_ms);
+void Engine::Advance(int64_t now_ms, const NodeSeen* only_node) {
+  DetectOffline(now_ms, only_node);
+  const std::string* only_site = only_node != nullptr ? &only_node->site : nullptr;
   CheckChannels(now_ms);
   // Unexpected reboots of one site fire together, as one message: when one
   // is due, the site's other pending reboots come along.
+  // The alerts to advance, in key order: all, or those of one site and the
+  // collector's own (no site).
+  std::vector<std::pair<const AlertKey, Alert>*> selected;
+  if (only_site == nullptr) {
+    for (auto& entry : active_) selected.push_back(&entry);
+  } else {
+    for (const std::string* site : {only_site, &kNoSite}) {
+      if (const auto keys = keys_by_site_.find(*site); keys != keys_by_site_.end()) {
+        for (const AlertKey& key : keys->second) selected.push_back(&*active_.find(key));
+      }
+      if (only_site->empty()) break;
+    }
+    std::sort(selected.begin(), selected.end(), [](const auto* a, const auto* b) { return a->first < b->first; });
+  }
   std::set<std::string> rebooted_sites;
-  for (const auto& [key, alert] : active_) {
+  for (const auto* entry : selected) {
+    const auto& [key, alert] = *entry;
     if (key.rule == kRuleUnexpectedReboot && alert.state == AlertState::kPending &&
         now_ms - alert.started_ms >= alert.pending_ms) {
       rebooted_sites.insert(key.site);
     }
   }
   std::vector<AlertKey> done;
-  for (auto& [key, alert] : active_) {
+  for (auto* entry : selected) {
+    auto& [key, alert] = *entry;
     bool changed = false;
     const bool grouped = key.rule == kRuleUnexpectedReboot && rebooted_sites.contains(key.site);
     if (alert.state == AlertState::kPending && (grouped || now_ms - alert.started_ms >= alert.pending_ms)) {
@@ -300,7 +387,7 @@ void Engine::Advance(int64_t now_ms) {
     alert.state = AlertState::kResolved;
     alert.resolved_ms = now_ms;
     Save(alert);
-    active_.erase(key);
+    Forget(key);
   }
 }
 
@@ -418,7 +505,7 @@ void Engine::Deliver(int64_t now_ms) {
         break;
       case Delivery::Status::kRetry:
         entry.last_error = result.error;
-        entry.next_attempt_ms = now_ms + (result.retry_after_ms > 0 ? result.retry_after_ms : Backoff(entry.attempts));
+        entry.next_attempt_ms = now_ms + (result.retry_after_ms > 0 ? result.retry_after_ms : Backoff(config_, entry.attempts));
         if (result.retry_after_ms > 0) pacer.blocked_until_ms = now_ms + result.retry_after_ms;
         if (pacer.failing_since_ms == 0) pacer.failing_since_ms = now_ms;
         LogWarning("alerting: {} to {} failed (attempt {}), retrying: {}", ChannelName(entry.channel), entry.target,

@@ -17,10 +17,17 @@
 // Nodes are known from their first report (kept in SQLite); a configured node
 // that never reported raises no offline alert. A node's offline alert fires
 // offline_after + group_window after its last report; when every known node
-// of a site (two or more) is silent, one site alert stands in for theirs.
+// of a site (two or more) is silent, one site alert stands in for theirs. When
+// some of them come back, an update says which are still silent only once that
+// has lasted group_window: machines back within it make only the resolved message.
 //
 // The collector calls:
-//   OnReport(node, site, report, received_ms)  for every newly stored report, in order;
+//   OnReport(node, site, report, received_ms)  for every newly stored report, in order
+//                                              (or OnReports for several at once);
+//                                              it looks at that node and its site's
+//                                              alerts only (the rest of the fleet is
+//                                              Tick's), so that its cost does not grow
+//                                              with the fleet;
 //   Tick(now_ms)                               every few seconds, from one thread.
 // Tick delivers due outbox entries through the notifiers without holding the
 // engine's lock, so it may block for the notifiers' timeouts (keep it on its
@@ -33,6 +40,7 @@
 #include <memory>
 #include <mutex>
 #include <set>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -52,6 +60,15 @@ struct Notifiers {
   AlertSink* alertmanager = nullptr;
 };
 
+// A newly stored report as the collector hands it over; the pointers only
+// need to live for the call.
+struct ReportArrival {
+  const std::string* node_id;
+  const std::string* site;
+  const v1::Report* report;
+  int64_t received_ms;
+};
+
 class Engine {
  public:
   // Opens (creates) the tables in `database`. The notifiers must outlive the engine.
@@ -59,6 +76,9 @@ class Engine {
                                               Notifiers notifiers);
 
   void OnReport(const std::string& node_id, const std::string& site, const v1::Report& report, int64_t received_ms);
+  // OnReport for each, in order, in one transaction (one fsync for all: the
+  // collector's group commit hands over the reports of one commit at once).
+  void OnReports(std::span<const ReportArrival> arrivals);
   void Tick(int64_t now_ms);
 
   // Stops repeats and escalation of a firing alert. kNotFound for an unknown or resolved id.
@@ -85,10 +105,15 @@ class Engine {
   Engine(AlertingConfig config, std::unique_ptr<AlertDb> db, Notifiers notifiers);
 
   // All of these run under mutex_.
+  void Evaluate(const std::string& node_id, const std::string& site, const v1::Report& report, int64_t received_ms);
   void Raise(const Finding& finding, int64_t now_ms, int64_t started_ms);
   void Clear(Alert& alert, int64_t now_ms);
-  void Advance(int64_t now_ms);
-  void DetectOffline(int64_t now_ms);
+  // Removes an alert from active_ and keys_by_site_.
+  void Forget(const AlertKey& key);
+  // The whole fleet, or (only_node not null, a node just heard) that node,
+  // its site's alerts and the collector's own (site "").
+  void Advance(int64_t now_ms, const NodeSeen* only_node = nullptr);
+  void DetectOffline(int64_t now_ms, const NodeSeen* only_node);
   void CheckChannels(int64_t now_ms);
   bool Suppressed(const Alert& alert, int64_t now_ms) const;
   void Emit(const Alert& alert, EventKind kind, int64_t now_ms);
@@ -106,7 +131,9 @@ class Engine {
   std::mutex mutex_;
   std::mutex deliver_mutex_;  // one Tick delivers at a time
   std::map<AlertKey, Alert> active_;
+  std::map<std::string, std::set<AlertKey>> keys_by_site_;  // site -> the keys of its active_ alerts
   std::map<std::string, NodeSeen> nodes_;
+  std::map<std::string, std::set<std::string>> site_nodes_;  // site -> the ids of its nodes_
   std::map<std::string, Counters> counters_;
   std::vector<AlertEvent> events_;     // emitted, not yet in the outbox
   std::vector<Silence> silences_;      // cached; reloaded on change
@@ -114,6 +141,9 @@ class Engine {
   int64_t last_alertmanager_sync_ms_ = 0;
   int64_t last_prune_ms_ = 0;
   std::vector<AlertmanagerAlert> recently_resolved_;
+  // Site -> since when some, not all, of its silent machines are back (not
+  // persisted: a restart only starts that wait again).
+  std::map<std::string, int64_t> partial_since_ms_;
 };
 
 }  // namespace vigie::alerting

@@ -5,6 +5,7 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <set>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -163,6 +164,8 @@ TEST_F(EngineTest, WholeSiteSilentIsOneSiteAlertAndANodeComingBackResolvesOnlyIt
 
   Report(testing::BasicReport("rennes-1", now_, 2));
   Run(kMinute);
+  EXPECT_EQ(matrix_.To("!alice:x").size(), 1u) << "a partial return is told only once it lasts the group window";
+  Run(2 * kMinute);
   ASSERT_EQ(matrix_.To("!alice:x").size(), 2u);
   EXPECT_THAT(matrix_.To("!alice:x")[1].text, HasSubstr("UPDATE site rennes offline"));
   EXPECT_THAT(matrix_.To("!alice:x")[1].text, HasSubstr("still silent: rennes-2"));
@@ -172,6 +175,21 @@ TEST_F(EngineTest, WholeSiteSilentIsOneSiteAlertAndANodeComingBackResolvesOnlyIt
   Run(kMinute);
   ASSERT_EQ(matrix_.To("!alice:x").size(), 3u);
   EXPECT_THAT(matrix_.To("!alice:x")[2].text, HasSubstr("RESOLVED site rennes offline"));
+}
+
+TEST_F(EngineTest, MachinesComingBackWithinTheGroupWindowMakeOnlyTheResolvedMessage) {
+  Both(1);
+  Mute("rennes-1");
+  Mute("rennes-2");
+  Run(10 * kMinute);
+  ASSERT_EQ(matrix_.To("!alice:x").size(), 1u) << matrix_.Dump();
+  Report(testing::BasicReport("rennes-1", now_, 2));
+  Run(30'000);
+  Report(testing::BasicReport("rennes-2", now_, 2));
+  Run(kMinute);
+  const auto alice = matrix_.To("!alice:x");
+  ASSERT_EQ(alice.size(), 2u) << matrix_.Dump();
+  EXPECT_THAT(alice[1].text, HasSubstr("RESOLVED site rennes offline"));
 }
 
 TEST_F(EngineTest, UnexpectedRebootsOfOneSiteMakeOneMessage) {
@@ -306,6 +324,26 @@ TEST_F(EngineTest, OutboxRetriesWithTheSameTxnIdAndHonoursRetryAfter) {
   EXPECT_EQ(matrix_.delivered.size(), 1u);
 }
 
+TEST_F(EngineTest, FailedMessagesAreRetriedAfterTheConfiguredBackoff) {
+  std::string text = kConfig;
+  text.replace(text.find("[alerting]\n"), 11, "[alerting]\noutbox_retry_initial = \"2s\"\noutbox_retry_max = \"5s\"\n");
+  config_ = LoadAlertingConfig(ConfigDocument::Parse(text, (dir_.path() / "c.toml").string()).Root());
+  Reopen();
+  const Delivery failed{Delivery::Status::kRetry, 0, "HTTP 500", ""};
+  matrix_.script = {failed, failed, failed};
+  v1::Report r = testing::BasicReport("rennes-1", now_, 1);
+  testing::FillFilesystem(r, 0.93);
+  Report(r);
+  const int64_t t0 = now_;
+  // Attempts at 0 s, then after 2 s, 4 s and 5 s (the cap): the fourth is delivered.
+  for (const auto& [at_ms, attempts] : std::vector<std::pair<int64_t, size_t>>{
+           {0, 1}, {1'999, 1}, {2'000, 2}, {5'999, 2}, {6'000, 3}, {10'999, 3}, {11'000, 4}}) {
+    engine_->Tick(t0 + at_ms);
+    EXPECT_EQ(matrix_.attempts.size(), attempts) << "at " << at_ms << " ms";
+  }
+  EXPECT_EQ(matrix_.delivered.size(), 1u);
+}
+
 TEST_F(EngineTest, UndeliverableMessageExpiresAndTheAdminsAreTold) {
   matrix_.down = true;
   v1::Report r = testing::BasicReport("rennes-1", now_, 1);
@@ -397,6 +435,36 @@ TEST_F(EngineTest, SeveralAlertsForOneRoomAreMergedIntoOneMessage) {
   ASSERT_EQ(matrix_.To("!alice:x").size(), 1u);
   EXPECT_THAT(matrix_.To("!alice:x")[0].text, HasSubstr("Vigie: 2 changes"));
   EXPECT_THAT(matrix_.To("!alice:x")[0].html, HasSubstr("<b>CRITICAL: disk sda (TEST HDD) is failing"));
+}
+
+TEST_F(EngineTest, ReportsHandedOverTogetherRaiseWhatEachRaisesAlone) {
+  v1::Report failing = testing::BasicReport("rennes-1", now_, 1);
+  testing::AddAtaDisk(failing, "sda", "S1")->set_health(v1::Disk::FAILED);
+  v1::Report full = testing::BasicReport("rennes-2", now_, 1);
+  testing::FillFilesystem(full, 0.93);
+  const std::string site = "rennes";
+  const ReportArrival arrivals[] = {{&failing.node_id(), &site, &failing, now_}, {&full.node_id(), &site, &full, now_}};
+  engine_->OnReports(arrivals);
+  const Result<std::vector<Alert>> alerts = engine_->ListAlerts(/*include_resolved=*/false);
+  ASSERT_TRUE(alerts) << alerts.error().message;
+  std::set<std::pair<std::string, std::string>> raised;
+  for (const Alert& alert : *alerts) raised.emplace(alert.key.node, alert.key.rule);
+  EXPECT_EQ(raised, (std::set<std::pair<std::string, std::string>>{{"rennes-1", kRuleSmartFailing},
+                                                                    {"rennes-2", kRuleFilesystemFull}}));
+}
+
+TEST_F(EngineTest, SmartBaselinesSurviveARestartAfterReportsThatChangedNothing) {
+  v1::Report r = testing::BasicReport("rennes-1", now_, 1);
+  v1::Disk* d = testing::AddAtaDisk(r, "sda", "S1");
+  testing::AddAttribute(d, 5, "Reallocated_Sector_Ct", 100, 36, 8);
+  Report(r);
+  Run(kHour);  // the same count every minute: nothing to write
+  Reopen();
+  r.mutable_disks(0)->mutable_ata_attributes(0)->set_raw_decoded(24);
+  Report(r);
+  Run(kMinute);
+  ASSERT_EQ(matrix_.To("!alice:x").size(), 2u);
+  EXPECT_THAT(matrix_.To("!alice:x")[1].text, HasSubstr("24 reallocated sectors (+16 in the last 60 minutes)"));
 }
 
 TEST_F(EngineTest, FailingMatrixIsReportedToTheAdminsByEmail) {

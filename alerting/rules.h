@@ -38,6 +38,7 @@ struct Counter {
   int64_t last_rise_ms = 0;  // 0: never rose since first seen
   int64_t rise_from = 0;     // the value before the last rise
   int64_t rise_from_ms = 0;  // when that value was seen
+  bool operator==(const Counter&) const = default;
 };
 using Counters = std::map<std::string, Counter>;
 

@@ -10,6 +10,7 @@
 // See BENCHMARKS.md, "Collector ingest (bench/ingest)".
 #include <curl/curl.h>
 #include <signal.h>
+#include <malloc.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -51,7 +52,7 @@ struct Options {
   std::vector<int> nodes = {1000, 10000};
   double seconds = 10;
   int connections = 32;
-  int http_threads = 4;  // the collector's default; [ingest] http_threads
+  int http_threads = 32;  // the collector's default; [ingest] http_threads
   double rate = 0;       // steady phase: pushes/s offered (open loop); 0: as fast as acknowledged
   bool consistency_check = false;
   fs::path dump_dir;  // when set, each /metrics page is saved there
@@ -400,7 +401,7 @@ class Target {
 struct LoadResult {
   uint64_t ok = 0;
   uint64_t failed = 0;
-  std::map<long, uint64_t> failures;  // HTTP status (0: transport error) -> count
+  std::map<long, uint64_t> failures;  // HTTP status (negative: minus the CURLcode of a transport error) -> count
   double seconds = 0;
   std::vector<double> latencies_ms;
 };
@@ -483,7 +484,8 @@ LoadResult RunLoad(Target& target, int nodes, int connections, uint64_t count, d
         result.latencies_ms.push_back(ms);
       } else {
         ++result.failed;
-        ++result.failures[message->data.result == CURLE_OK ? status : 0];
+        // A transport error counts under minus its CURLcode.
+        ++result.failures[message->data.result == CURLE_OK ? status : -static_cast<long>(message->data.result)];
       }
       curl_multi_remove_handle(multi.get(), message->easy_handle);
       idle.push_back(slot);
@@ -576,7 +578,8 @@ void PrintLoad(const char* what, const LoadResult& r, size_t samples_per_report)
               static_cast<unsigned long long>(r.failed), r.seconds);
   for (const auto& [status, n] : r.failures) {
     std::printf("    failures: %llu with %s\n", static_cast<unsigned long long>(n),
-                status == 0 ? "a transport error" : fmt::format("HTTP {}", status).c_str());
+                status < 0 ? fmt::format("a transport error ({})", curl_easy_strerror(static_cast<CURLcode>(-status))).c_str()
+                           : fmt::format("HTTP {}", status).c_str());
   }
 }
 
@@ -639,7 +642,11 @@ void WriteCollectorConfig(const Options& options, const fs::path& dir, std::vect
        << "[ingest]\n"
        // The bench pushes each node far more often than once a minute.
        << "max_pushes_per_minute = 1000000\n"
-       << "http_threads = " << options.http_threads << "\n";
+       << "http_threads = " << options.http_threads << "\n"
+       // Every simulated node connects from 127.0.0.1: one address. Twice the
+       // connections: curl may open a new one before the server has seen the
+       // old one close.
+       << "max_connections_per_address = " << std::max(64, 2 * options.connections) << "\n";
   for (size_t i = 0; i < fleet.size(); ++i) {
     const std::string token = collector::NewToken();
     toml << "[[node]]\nid = \"" << fleet[i].report.node_id() << "\"\nsite = \"site-" << i % 100
@@ -724,12 +731,23 @@ void BenchRender(const Options& options, int nodes) {
   std::vector<collector::NodeState> state;
   const int64_t now_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  std::vector<v1::Report> built;
   for (int i = 0; i < nodes; ++i) {
-    v1::Report report = BuildReport(options.fixture, i);
-    report.set_timestamp_unix_ms(now_ms);
-    config.nodes[report.node_id()] = collector::NodeEntry{report.node_id(), fmt::format("site-{}", i % 100), ""};
-    state.push_back({report.node_id(), now_ms, std::make_shared<const v1::Report>(std::move(report)), {}});
+    built.push_back(BuildReport(options.fixture, i));
+    built.back().set_timestamp_unix_ms(now_ms);
+    config.nodes[built.back().node_id()] = collector::NodeEntry{built.back().node_id(), fmt::format("site-{}", i % 100), ""};
   }
+  // What the fleet state holds per node: a report parsed from the wire, as ingest keeps it.
+  const size_t heap_before = mallinfo2().uordblks;
+  for (const v1::Report& report : built) {
+    auto parsed = std::make_shared<v1::Report>();
+    parsed->ParseFromString(report.SerializeAsString());
+    state.push_back({report.node_id(), now_ms, std::move(parsed), {}});
+  }
+  const size_t heap_after = mallinfo2().uordblks;
+  built.clear();
+  std::printf("parsed reports held by the fleet state: %.1f KiB per node (heap in use, mallinfo2)\n",
+              static_cast<double>(heap_after - heap_before) / 1024 / nodes);
   const collector::IngestCounters counters;
   std::vector<double> cpu_ms;
   size_t bytes = 0;
@@ -818,7 +836,7 @@ Options:
   --rate R             collector's steady phase: R pushes/s offered at fixed times,
                        latency counted from when each was due (default 0: each
                        connection pushes again as soon as it is acknowledged)
-  --http-threads T     the collector's [ingest] http_threads (default 4, its default)
+  --http-threads T     the collector's [ingest] http_threads (default 32, its default)
   --consistency-check  leave the pushgateway's consistency check on
   --render-only        time RenderMetrics in this process (CPU clock) and exit
   --dump-metrics DIR   save each /metrics page there (collector-N.txt, pushgateway-N.txt)

@@ -50,14 +50,20 @@ class Collector {
   int64_t Housekeep(int64_t now_ms);
 
  private:
+  // The group committer's AfterCommit: the newly stored reports of one
+  // transaction to the alerting engine, in one call.
+  void HandOverToAlerting(std::span<const BatchWrite> writes, std::span<const StoredBatch> stored);
+
   CollectorConfig config_;
   std::unique_ptr<Store> store_;
-  std::unique_ptr<GroupCommitter> committer_;
   FleetState state_;
   std::unique_ptr<alerting::MatrixNotifier> matrix_;
   std::unique_ptr<alerting::MailNotifier> mail_;
   std::unique_ptr<alerting::AlertmanagerNotifier> alertmanager_;
   std::unique_ptr<alerting::Engine> alerts_;
+  // After alerts_: its writer hands each commit's reports to the engine, so
+  // it stops first.
+  std::unique_ptr<GroupCommitter> committer_;
   std::unique_ptr<Ingest> ingest_;
   std::unique_ptr<Api> api_;
   std::unique_ptr<HttpServer> server_;
@@ -67,6 +73,7 @@ class Collector {
   // Declared last: they stop first, before what they use.
   std::jthread housekeeping_;
   std::jthread alert_ticks_;
+  std::jthread checkpoints_;  // Store::Checkpoint every second
 };
 
 int64_t NowUnixMs();

@@ -39,8 +39,6 @@ CollectorConfig LoadCollectorConfig(const std::filesystem::path& path) {
     root.Reject("listen", fmt::format("'{}' is not HOST:PORT (e.g. \"127.0.0.1:9470\", \"[::]:9470\")", listen));
   }
   config.database = root.Path("database", config.database);
-  config.offline_after =
-      root.Duration("offline_after", config.offline_after, milliseconds(1000), milliseconds(7 * 86'400'000LL));
   if (const std::optional<ConfigTable> ingest = root.Table("ingest")) {
     config.max_body_bytes = static_cast<size_t>(
         ingest->Integer("max_body_bytes", static_cast<int64_t>(config.max_body_bytes), 1024, 256 << 20));
@@ -89,6 +87,9 @@ CollectorConfig LoadCollectorConfig(const std::filesystem::path& path) {
   }
   config.remote_write = LoadRemoteWriteConfig(root);
   config.alerting = alerting::LoadAlertingConfig(root);
+  // One key for both: a node counts as down on /metrics and the API exactly
+  // when the alerting starts to count it offline.
+  config.offline_after = config.alerting.defaults.offline_after;
   root.RejectUnknownKeys();
   return config;
 }

@@ -3,7 +3,7 @@
 //
 //   listen = "127.0.0.1:9470"        # host:port; "[::]:9470" for IPv6; port 0 picks one
 //   database = "/var/lib/vigie/collector.db"
-//   offline_after = "5m"             # a node is down after this long without a report
+//   offline_after = "4m"             # a node is down after this long without a report (>= 10s)
 //   [ingest]
 //   max_body_bytes = 1048576         # larger pushes get 413
 //   max_pushes_per_minute = 60       # per node; more get 429 with Retry-After
@@ -48,7 +48,7 @@ struct CollectorConfig {
   std::string listen_host = "127.0.0.1";
   uint16_t listen_port = 9470;
   std::filesystem::path database = "/var/lib/vigie/collector.db";
-  std::chrono::milliseconds offline_after{300'000};
+  std::chrono::milliseconds offline_after{240'000};  // read by alerting::LoadAlertingConfig
   // [ingest]
   size_t max_body_bytes = 1 << 20;
   double max_pushes_per_minute = 60;

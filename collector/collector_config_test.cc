@@ -32,8 +32,16 @@ TEST(CollectorConfig, ReadsListenStoreAndNodes) {
   EXPECT_EQ(config.listen_port, 0);
   EXPECT_EQ(config.database, dir.path() / "state/c.db");
   EXPECT_EQ(config.offline_after, std::chrono::minutes(10));
+  EXPECT_EQ(config.alerting.defaults.offline_after, config.offline_after);
   ASSERT_EQ(config.nodes.count("rennes-1"), 1u);
   EXPECT_EQ(config.nodes.at("rennes-1").site, "rennes");
+}
+
+TEST(CollectorConfig, NodeUpAndTheOfflineAlertShareOneDefault) {
+  testing::TempDir dir;
+  const CollectorConfig config = LoadCollectorConfig(dir.Write("collector.toml", "listen = \"127.0.0.1:0\"\n"));
+  EXPECT_EQ(config.offline_after, std::chrono::minutes(4));
+  EXPECT_EQ(config.alerting.defaults.offline_after, config.offline_after);
 }
 
 TEST(CollectorConfig, ATokenInsteadOfItsHashIsRejected) {

@@ -5,60 +5,111 @@
 #include <fmt/format.h>
 
 namespace vigie::collector {
+namespace {
+
+// Runs without a special character are appended whole: label values seldom
+// have one, and this is the inner loop of a large fleet's page.
+void AppendEscaped(std::string& out, std::string_view value) {
+  size_t start = 0;
+  for (size_t i = 0; i < value.size(); ++i) {
+    const char c = value[i];
+    if (c != '\\' && c != '"' && c != '\n') continue;
+    out.append(value.substr(start, i - start));
+    out += c == '\\' ? "\\\\" : c == '"' ? "\\\"" : "\\n";
+    start = i + 1;
+  }
+  out.append(value.substr(start));
+}
+
+void AppendValue(std::string& out, double value) {
+  if (std::isnan(value)) {
+    out += "NaN";
+  } else if (std::isinf(value)) {
+    out += value > 0 ? "+Inf" : "-Inf";
+  } else {
+    fmt::format_to(std::back_inserter(out), "{}", value);
+  }
+}
+
+}  // namespace
+
+std::string FamilyHeader(std::string_view name, std::string_view type, std::string_view help) {
+  return fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
+}
+
+void AppendSampleLine(std::string& out, std::string_view name, std::string_view labels, double value) {
+  out += name;
+  if (!labels.empty()) {
+    out += '{';
+    out += labels;
+    out += '}';
+  }
+  out += ' ';
+  AppendValue(out, value);
+  out += '\n';
+}
+
+void AppendLabels(std::string& out, const SeriesLabels& labels) {
+  bool first = true;
+  for (const SeriesLabel& label : labels) {
+    if (!first) out += ',';
+    first = false;
+    out += label.name;
+    out += "=\"";
+    AppendEscaped(out, label.value);
+    out += '"';
+  }
+}
 
 void Exposition::Family(std::string_view name, std::string_view type, std::string_view help) {
   name_ = name;
-  pending_header_ = fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
+  pending_header_ = FamilyHeader(name, type, help);
 }
 
 void Exposition::Sample(std::string_view labels, double value) {
+  if (stopped_) return;
+  out_ += pending_header_;
+  pending_header_.clear();
+  AppendSampleLine(out_, name_, labels, value);
+  MaybeFlush();
+}
+
+void Exposition::Raw(std::string_view text) {
+  if (stopped_) return;
+  out_ += text;
+  MaybeFlush();
+}
+
+void Exposition::MaybeFlush() {
+  if (!flush_ || out_.size() < kChunkBytes) return;
+  stopped_ = !flush_(out_);
+  out_.clear();
+  // One allocation per piece rather than a doubling series of them.
+  out_.reserve(kChunkBytes + kChunkBytes / 4);
+}
+
+void Exposition::Sample(const SeriesLabels& labels, double value) {
+  if (stopped_) return;
+  // Straight into the page, without a temporary: this is the loop of a
+  // 10 000-node /metrics.
   out_ += pending_header_;
   pending_header_.clear();
   out_ += name_;
   if (!labels.empty()) {
     out_ += '{';
-    out_ += labels;
+    AppendLabels(out_, labels);
     out_ += '}';
   }
   out_ += ' ';
-  if (std::isnan(value)) {
-    out_ += "NaN";
-  } else if (std::isinf(value)) {
-    out_ += value > 0 ? "+Inf" : "-Inf";
-  } else {
-    fmt::format_to(std::back_inserter(out_), "{}", value);
-  }
+  AppendValue(out_, value);
   out_ += '\n';
-}
-
-void Exposition::Sample(const SeriesLabels& labels, double value) {
-  // Straight into the page, without a temporary per label: this is the
-  // loop of a 10 000-node /metrics.
-  label_text_.clear();
-  for (const SeriesLabel& label : labels) {
-    if (!label_text_.empty()) label_text_ += ',';
-    label_text_ += label.name;
-    label_text_ += "=\"";
-    for (char c : label.value) {
-      if (c == '\\') label_text_ += "\\\\";
-      else if (c == '"') label_text_ += "\\\"";
-      else if (c == '\n') label_text_ += "\\n";
-      else label_text_ += c;
-    }
-    label_text_ += '"';
-  }
-  Sample(std::string_view(label_text_), value);
+  MaybeFlush();
 }
 
 std::string EscapeLabelValue(std::string_view value) {
   std::string out;
   out.reserve(value.size());
-  for (char c : value) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '"') out += "\\\"";
-    else if (c == '\n') out += "\\n";
-    else out += c;
-  }
+  AppendEscaped(out, value);
   return out;
 }
 

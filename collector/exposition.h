@@ -3,6 +3,7 @@
 // sample is left out entirely.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -12,20 +13,43 @@ namespace vigie::collector {
 
 class Exposition : public SeriesSink {
  public:
+  // Receives the page in pieces of about kChunkBytes as it grows (the piece
+  // may be moved from); returns false to stop: later samples are dropped.
+  using Flush = std::function<bool(std::string& piece)>;
+  static constexpr size_t kChunkBytes = 256 * 1024;
+
+  // The whole page stays in memory until Take().
+  Exposition() = default;
+  // The page goes to `flush` piece by piece; Take() returns the last piece.
+  explicit Exposition(Flush flush) : flush_(std::move(flush)) {}
+
   // Starts a family; its header is written with its first sample.
   void Family(std::string_view name, std::string_view type, std::string_view help) override;
   // A sample of the current family; `labels` is `a="x",b="y"` or empty.
   void Sample(std::string_view labels, double value);
   // The same, labels written in their order as name="escaped value".
   void Sample(const SeriesLabels& labels, double value) override;
+  // Text written as is (a part rendered elsewhere, whole families).
+  void Raw(std::string_view text);
   std::string Take() { return std::move(out_); }
 
  private:
+  void MaybeFlush();
+
+  Flush flush_;
+  bool stopped_ = false;
   std::string out_;
   std::string name_;
   std::string pending_header_;
-  std::string label_text_;  // reused between samples
 };
+
+// "# HELP name help\n# TYPE name type\n".
+std::string FamilyHeader(std::string_view name, std::string_view type, std::string_view help);
+// One sample line, `name{labels} value\n` (no braces when `labels` is empty),
+// the value as Prometheus parses it (NaN, +Inf, -Inf, shortest round-trip).
+void AppendSampleLine(std::string& out, std::string_view name, std::string_view labels, double value);
+// `a="x",b="y"`: the labels in their order, values escaped, appended to `out`.
+void AppendLabels(std::string& out, const SeriesLabels& labels);
 
 // name="value", the value escaped (\\, \", \n).
 std::string Label(std::string_view name, std::string_view value);

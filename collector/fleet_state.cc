@@ -1,36 +1,62 @@
 #include "collector/fleet_state.h"
 
 namespace vigie::collector {
+namespace {
+
+// SMART runs on a longer period than the rest: between two disk cycles the
+// node's disks are those of its last disk cycle.
+bool CarriesDisks(const v1::Report& report) { return report.disks_read() || report.disks_size() > 0; }
+
+}  // namespace
 
 void FleetState::Update(const std::string& node_id, int64_t seen_ms, std::shared_ptr<const v1::Report> newest,
                         const NodeFacts& facts) {
-  std::lock_guard lock(mutex_);
-  auto [it, inserted] = nodes_.try_emplace(node_id);
-  NodeState& state = it->second;
-  if (inserted) state.node_id = node_id;
-  state.last_seen_ms = std::max(state.last_seen_ms, seen_ms);
-  state.facts = facts;
-  if (newest != nullptr &&
-      (state.last_report == nullptr || newest->timestamp_unix_ms() >= state.last_report->timestamp_unix_ms())) {
-    // SMART runs on a longer period than the rest: between two disk cycles
-    // the node's disks are those of its last disk cycle.
-    if (!newest->disks_read() && newest->disks_size() == 0 && state.last_report != nullptr &&
-        state.last_report->disks_size() > 0) {
-      auto merged = std::make_shared<v1::Report>(*newest);
-      *merged->mutable_disks() = state.last_report->disks();
-      merged->set_disks_read(true);
-      newest = std::move(merged);
+  std::shared_ptr<const std::string> report_bytes;
+  std::shared_ptr<const std::string> disk_bytes;
+  if (newest != nullptr) {
+    report_bytes = std::make_shared<const std::string>(newest->SerializeAsString());
+    if (newest->disks_size() > 0) {
+      v1::Report disks_only;
+      *disks_only.mutable_disks() = newest->disks();
+      disks_only.set_disks_read(true);
+      disk_bytes = std::make_shared<const std::string>(disks_only.SerializeAsString());
     }
-    state.last_report = std::move(newest);
   }
-  if (state.last_report == nullptr) state.last_report = std::make_shared<const v1::Report>();
+  std::lock_guard lock(mutex_);
+  Entry& entry = nodes_[node_id];
+  entry.last_seen_ms = std::max(entry.last_seen_ms, seen_ms);
+  entry.facts = facts;
+  if (newest != nullptr && (entry.report == nullptr || newest->timestamp_unix_ms() >= entry.last_timestamp_ms)) {
+    entry.report = std::move(report_bytes);
+    entry.last_timestamp_ms = newest->timestamp_unix_ms();
+    if (CarriesDisks(*newest)) entry.disks = std::move(disk_bytes);
+  }
 }
 
 std::vector<NodeState> FleetState::Snapshot() const {
-  std::lock_guard lock(mutex_);
+  struct Held {
+    std::string id;
+    int64_t last_seen_ms;
+    std::shared_ptr<const std::string> report;
+    std::shared_ptr<const std::string> disks;
+    NodeFacts facts;
+  };
+  std::vector<Held> held;
+  {
+    std::lock_guard lock(mutex_);
+    held.reserve(nodes_.size());
+    for (const auto& [id, entry] : nodes_) held.push_back({id, entry.last_seen_ms, entry.report, entry.disks, entry.facts});
+  }
   std::vector<NodeState> nodes;
-  nodes.reserve(nodes_.size());
-  for (const auto& [id, state] : nodes_) nodes.push_back(state);
+  nodes.reserve(held.size());
+  for (Held& h : held) {
+    auto report = std::make_shared<v1::Report>();
+    if (h.report != nullptr) {
+      report->ParseFromString(*h.report);
+      if (!CarriesDisks(*report) && h.disks != nullptr) report->MergeFromString(*h.disks);
+    }
+    nodes.push_back(NodeState{std::move(h.id), h.last_seen_ms, std::move(report), h.facts});
+  }
   return nodes;
 }
 

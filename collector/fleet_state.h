@@ -1,6 +1,12 @@
 // What the collector knows of each node right now: its newest report and
 // when it was last heard from. Loaded from the store at start, updated after
 // each committed push. Thread-safe; readers get an immutable snapshot.
+//
+// Memory: a node's newest report is kept serialized (about 1.6 KiB for 60
+// readings, plus its last disk cycle's disks) rather than parsed (about
+// 9 KiB: a protobuf object per reading): 10 000 nodes cost ~25 MiB, not
+// ~90. Snapshot() parses them, for the reader to hold only while it uses
+// them.
 #pragma once
 
 #include <cstdint>
@@ -27,16 +33,29 @@ class FleetState {
   // Records that `node_id` was heard at `seen_ms`; `newest` (may be null, for
   // an all-duplicate push) replaces the last report if it is not older. A
   // report without a disk cycle (disks_read false) keeps the disks of the
-  // report it replaces.
+  // report it replaces. Costs one serialization of `newest`, outside the lock.
   void Update(const std::string& node_id, int64_t seen_ms, std::shared_ptr<const v1::Report> newest,
               const NodeFacts& facts);
 
-  // Every node heard from, ordered by id.
+  // Every node heard from, ordered by id, each report parsed afresh (about
+  // 10 us a node, outside the lock).
   std::vector<NodeState> Snapshot() const;
 
  private:
+  struct Entry {
+    int64_t last_seen_ms = 0;
+    int64_t last_timestamp_ms = 0;
+    // The newest report, serialized; null until the node's first report.
+    std::shared_ptr<const std::string> report;
+    // A Report holding only the disks of the newest disk cycle (and
+    // disks_read), serialized; merged into a report that has none. Null when
+    // that cycle found no disk.
+    std::shared_ptr<const std::string> disks;
+    NodeFacts facts;
+  };
+
   mutable std::mutex mutex_;
-  std::map<std::string, NodeState> nodes_;
+  std::map<std::string, Entry> nodes_;
 };
 
 }  // namespace vigie::collector

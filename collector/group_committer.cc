@@ -5,8 +5,8 @@
 
 namespace vigie::collector {
 
-GroupCommitter::GroupCommitter(Store& store, size_t max_batches)
-    : store_(store), max_batches_(max_batches), writer_([this] { Run(); }) {}
+GroupCommitter::GroupCommitter(Store& store, size_t max_batches, AfterCommit after_commit)
+    : store_(store), max_batches_(max_batches), after_commit_(std::move(after_commit)), writer_([this] { Run(); }) {}
 
 GroupCommitter::~GroupCommitter() {
   {
@@ -45,6 +45,7 @@ void GroupCommitter::Run() {
     const auto started = std::chrono::steady_clock::now();
     Result<std::vector<StoredBatch>> stored = store_.StoreBatches(writes);
     const auto elapsed = std::chrono::steady_clock::now() - started;
+    if (stored && after_commit_) after_commit_(writes, *stored);
     {
       std::lock_guard lock(mutex_);
       for (size_t i = 0; i < group.size(); ++i) {

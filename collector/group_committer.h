@@ -9,8 +9,10 @@
 
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <thread>
 
 #include "collector/store.h"
@@ -20,8 +22,14 @@ namespace vigie::collector {
 
 class GroupCommitter {
  public:
+  // Runs on the writer thread after each successful commit, before the
+  // callers waiting on it return: what must follow the store (the alerting
+  // engine) does it once per transaction, not once per push, and without
+  // competing with the writer for SQLite's write lock.
+  using AfterCommit = std::function<void(std::span<const BatchWrite> writes, std::span<const StoredBatch> stored)>;
+
   // `max_batches`: at most this many pushes in one transaction.
-  GroupCommitter(Store& store, size_t max_batches = 256);
+  explicit GroupCommitter(Store& store, size_t max_batches = 256, AfterCommit after_commit = {});
   // Commits what is queued, then stops; later calls fail with kUnavailable.
   ~GroupCommitter();
 
@@ -44,6 +52,7 @@ class GroupCommitter {
 
   Store& store_;
   const size_t max_batches_;
+  const AfterCommit after_commit_;
   mutable std::mutex mutex_;
   std::condition_variable queued_;
   std::condition_variable done_;

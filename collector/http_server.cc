@@ -22,16 +22,35 @@ struct RequestState {
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 };
 
-// The body moves to the heap and MHD frees it when the response is done:
-// a /metrics page of a large fleet is never held twice.
-MHD_Result Send(MHD_Connection* connection, HttpResponse response) {
-  auto* body = new std::string(std::move(response.body));
-  MHD_Response* mhd_response = MHD_create_response_from_buffer_with_free_callback_cls(
+// A streamed body is read by MHD as the socket drains, 64 KiB at a time,
+// in chunked transfer encoding; MHD drops the stream when it is done.
+MHD_Response* StreamedResponse(std::shared_ptr<BodyStream> stream) {
+  auto* owned = new std::shared_ptr<BodyStream>(std::move(stream));
+  MHD_Response* response = MHD_create_response_from_callback(
+      MHD_SIZE_UNKNOWN, 64 * 1024,
+      [](void* cls, uint64_t, char* buffer, size_t max) -> ssize_t {
+        const size_t n = (*static_cast<std::shared_ptr<BodyStream>*>(cls))->Read(std::span<char>(buffer, max));
+        return n == 0 ? MHD_CONTENT_READER_END_OF_STREAM : static_cast<ssize_t>(n);
+      },
+      owned, [](void* cls) { delete static_cast<std::shared_ptr<BodyStream>*>(cls); });
+  if (response == nullptr) delete owned;
+  return response;
+}
+
+// The body moves to the heap and MHD frees it when the response is done,
+// without a copy.
+MHD_Response* BufferedResponse(std::string text) {
+  auto* body = new std::string(std::move(text));
+  MHD_Response* response = MHD_create_response_from_buffer_with_free_callback_cls(
       body->size(), body->data(), [](void* owned) { delete static_cast<std::string*>(owned); }, body);
-  if (mhd_response == nullptr) {
-    delete body;
-    return MHD_NO;
-  }
+  if (response == nullptr) delete body;
+  return response;
+}
+
+MHD_Result Send(MHD_Connection* connection, HttpResponse response) {
+  MHD_Response* mhd_response =
+      response.stream ? StreamedResponse(std::move(response.stream)) : BufferedResponse(std::move(response.body));
+  if (mhd_response == nullptr) return MHD_NO;
   MHD_add_response_header(mhd_response, MHD_HTTP_HEADER_CONTENT_TYPE, response.content_type.c_str());
   for (const auto& [name, value] : response.headers) MHD_add_response_header(mhd_response, name.c_str(), value.c_str());
   const MHD_Result result = MHD_queue_response(connection, static_cast<unsigned>(response.status), mhd_response);

@@ -1,6 +1,9 @@
 // What a request handler answers, independent of the HTTP library.
 #pragma once
 
+#include <cstddef>
+#include <memory>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -21,12 +24,24 @@ enum class HttpStatus : unsigned {
   kServiceUnavailable = 503,
 };
 
+// A body produced while it is sent, for a page too large to hold whole.
+// Read fills `out` with the next bytes and returns how many (at least one),
+// or 0 at the end. Called from one thread at a time; destroyed once the
+// response is sent or its client went away.
+class BodyStream {
+ public:
+  virtual ~BodyStream() = default;
+  virtual size_t Read(std::span<char> out) = 0;
+};
+
 struct HttpResponse {
   HttpStatus status = HttpStatus::kOk;
   std::string content_type = "text/plain; charset=utf-8";
   std::string body;
   // Further headers, e.g. {"Retry-After", "10"}.
   std::vector<std::pair<std::string, std::string>> headers = {};
+  // When set, the body is this stream's (chunked transfer) and `body` is unused.
+  std::shared_ptr<BodyStream> stream = {};
 };
 
 inline HttpResponse TextResponse(HttpStatus status, std::string text) {

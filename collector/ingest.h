@@ -19,7 +19,6 @@
 #include <string_view>
 #include <unordered_map>
 
-#include "alerting/engine.h"
 #include "collector/collector_config.h"
 #include "collector/fleet_state.h"
 #include "collector/group_committer.h"
@@ -43,9 +42,9 @@ struct IngestCounters {
 
 class Ingest {
  public:
-  // `alerts` (may be null) hears of every newly stored report, in order.
-  Ingest(const CollectorConfig& config, GroupCommitter& committer, FleetState& state,
-         alerting::Engine* alerts = nullptr);
+  // The alerting engine hears of the stored reports from the committer
+  // (GroupCommitter::AfterCommit), before the push is answered.
+  Ingest(const CollectorConfig& config, GroupCommitter& committer, FleetState& state);
 
   HttpResponse HandlePush(std::string_view authorization, std::string_view body, int64_t now_ms);
 
@@ -55,7 +54,6 @@ class Ingest {
   const CollectorConfig& config_;
   GroupCommitter& committer_;
   FleetState& state_;
-  alerting::Engine* alerts_;
   RateLimiter rate_limiter_;
   // token SHA-256 -> node id, to name the owner of a token used for another node.
   std::unordered_map<std::string, std::string> node_by_token_hash_;

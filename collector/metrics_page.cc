@@ -1,17 +1,112 @@
 #include "collector/metrics_page.h"
 
-#include "collector/exposition.h"
-#include "collector/report_metrics.h"
+#include <malloc.h>
 
+#include <algorithm>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
 #include <map>
+#include <mutex>
+#include <thread>
 
 #include <fmt/format.h>
 
+#include "collector/report_metrics.h"
+
 namespace vigie::collector {
+namespace {
+
+// The producer renders into chunks; Read hands them out in order. At most
+// kAhead chunks wait: the render blocks until the socket catches up.
+class PageStream : public BodyStream {
+ public:
+  explicit PageStream(std::function<void(Exposition&)> render)
+      : producer_([this, render = std::move(render)]() mutable { Produce(std::move(render)); }) {}
+
+  ~PageStream() override {
+    {
+      std::lock_guard lock(mutex_);
+      abandoned_ = true;
+    }
+    changed_.notify_all();
+    producer_.join();
+  }
+
+  size_t Read(std::span<char> out) override {
+    while (offset_ == current_.size()) {
+      std::unique_lock lock(mutex_);
+      changed_.wait(lock, [&] { return !ready_.empty() || finished_; });
+      if (ready_.empty()) return 0;
+      current_ = std::move(ready_.front());
+      ready_.pop_front();
+      offset_ = 0;
+      changed_.notify_all();
+    }
+    const size_t n = std::min(out.size(), current_.size() - offset_);
+    std::memcpy(out.data(), current_.data() + offset_, n);
+    offset_ += n;
+    return n;
+  }
+
+ private:
+  static constexpr size_t kAhead = 4;
+
+  void Produce(std::function<void(Exposition&)> render) {
+    {
+      Exposition page([this](std::string& piece) { return Hand(std::move(piece)); });
+      render(page);
+      Hand(page.Take());
+    }
+    // The render of a large fleet leaves many small freed blocks behind (its
+    // snapshot of the fleet, labels, per-family vectors): give them back to
+    // the system before the page ends, so that the scrape's peak is not
+    // the collector's size after it.
+    render = nullptr;
+    malloc_trim(0);
+    {
+      std::lock_guard lock(mutex_);
+      finished_ = true;
+    }
+    changed_.notify_all();
+  }
+
+  // False once the reader is gone.
+  bool Hand(std::string piece) {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return ready_.size() < kAhead || abandoned_; });
+    if (abandoned_) return false;
+    if (!piece.empty()) ready_.push_back(std::move(piece));
+    changed_.notify_all();
+    return true;
+  }
+
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::deque<std::string> ready_;
+  bool finished_ = false;
+  bool abandoned_ = false;
+  std::string current_;  // the reader's
+  size_t offset_ = 0;    // the reader's
+  std::thread producer_;  // last: starts once the rest is built
+};
+
+}  // namespace
+
+std::shared_ptr<BodyStream> StreamPage(std::function<void(Exposition& page)> render) {
+  return std::make_shared<PageStream>(std::move(render));
+}
 
 std::string RenderMetrics(const CollectorConfig& config, const std::vector<NodeState>& nodes,
                           const IngestCounters& counters, const GroupCommitter::Stats& commits, int64_t now_ms) {
   Exposition page;
+  RenderMetrics(config, nodes, counters, commits, now_ms, page);
+  return page.Take();
+}
+
+void RenderMetrics(const CollectorConfig& config, const std::vector<NodeState>& nodes,
+                   const IngestCounters& counters, const GroupCommitter::Stats& commits, int64_t now_ms,
+                   Exposition& page) {
   std::map<std::string, const NodeState*> seen;
   for (const NodeState& node : nodes) seen[node.node_id] = &node;
   const auto node_labels = [&](const std::string& id) { return NodeLabels(config, id); };
@@ -57,7 +152,6 @@ std::string RenderMetrics(const CollectorConfig& config, const std::vector<NodeS
   page.Family("vigie_collector_commit_seconds_total", "counter",
               "Time spent committing (divide by vigie_collector_commits_total for the mean latency).");
   page.Sample("", static_cast<double>(commits.microseconds) / 1e6);
-  return page.Take();
 }
 
 std::string RenderAlertMetrics(const CollectorConfig& config, const std::vector<alerting::Alert>& active,

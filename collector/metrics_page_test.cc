@@ -2,6 +2,7 @@
 
 #include "collector/exposition.h"
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -55,6 +56,33 @@ TEST(MetricsPage, ANodeSilentForLongerThanOfflineAfterIsDown) {
   IngestCounters counters;
   EXPECT_THAT(RenderMetrics(config, nodes, counters, {}, 1'000'000 + 300'000), HasSubstr("vigie_node_up{node=\"a\",site=\"s\"} 1\n"));
   EXPECT_THAT(RenderMetrics(config, nodes, counters, {}, 1'000'000 + 300'001), HasSubstr("vigie_node_up{node=\"a\",site=\"s\"} 0\n"));
+}
+
+// A render of many chunks, as /metrics streams a large fleet's page.
+void RenderManySamples(Exposition& page) {
+  page.Family("vigie_test_value", "gauge", "A test family.");
+  for (int i = 0; i < 100'000; ++i) page.Sample(SeriesLabels{{"node", fmt::format("node-{}", i)}}, i);
+}
+
+TEST(MetricsPage, AStreamedPageIsTheSameBytesAsTheWholePage) {
+  Exposition whole;
+  RenderManySamples(whole);
+  const std::string expected = whole.Take();
+  ASSERT_GT(expected.size(), 4 * Exposition::kChunkBytes);
+
+  const std::shared_ptr<BodyStream> stream = StreamPage(RenderManySamples);
+  std::string streamed;
+  std::vector<char> buffer(10'000);  // not a divisor of the chunk size
+  while (const size_t n = stream->Read(buffer)) streamed.append(buffer.data(), n);
+  EXPECT_EQ(streamed, expected);
+  EXPECT_EQ(stream->Read(buffer), 0u);
+}
+
+TEST(MetricsPage, AStreamDroppedBeforeItsEndStopsItsRender) {
+  std::shared_ptr<BodyStream> stream = StreamPage(RenderManySamples);
+  std::vector<char> buffer(1000);
+  ASSERT_EQ(stream->Read(buffer), buffer.size());
+  stream.reset();  // returns once the render's thread has stopped: no hang, no leak
 }
 
 TEST(MetricsPage, LabelValuesAreEscaped) {

@@ -56,6 +56,7 @@ Store::~Store() {
   insert_report_.reset();
   select_node_.reset();
   upsert_node_.reset();
+  sqlite3_close_v2(checkpointer_);
   sqlite3_close_v2(db_);
 }
 
@@ -104,6 +105,12 @@ Result<std::unique_ptr<Store>> Store::Open(const std::filesystem::path& path, Mo
     return tl::unexpected(r.error());
   }
   if (auto r = store->Exec(kSchema); !r) return tl::unexpected(r.error());
+  if (sqlite3_open_v2(path.c_str(), &store->checkpointer_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, nullptr) !=
+      SQLITE_OK) {
+    return Fail(ErrorCode::kIo, fmt::format("cannot open {} to checkpoint it: {}", path.string(),
+                                            sqlite3_errmsg(store->checkpointer_)));
+  }
+  sqlite3_busy_timeout(store->checkpointer_, 5000);
   auto insert = store->Prepare(
       "INSERT OR IGNORE INTO reports(node_id, boot_id, seq, received_ms, timestamp_ms, body) "
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
@@ -277,6 +284,16 @@ Result<std::vector<Store::StoredReport>> Store::ListReports(const std::string& n
   }
   if (rc != SQLITE_DONE) return tl::unexpected(LastError("select reports"));
   return reports;
+}
+
+Result<void> Store::Checkpoint() {
+  std::lock_guard lock(checkpoint_mutex_);
+  if (checkpointer_ == nullptr) return {};
+  const int rc = sqlite3_wal_checkpoint_v2(checkpointer_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
+    return Fail(ErrorCode::kIo, fmt::format("checkpoint: {}", sqlite3_errmsg(checkpointer_)));
+  }
+  return {};
 }
 
 Result<int64_t> Store::PruneReports(int64_t before_ms, int limit) {

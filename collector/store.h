@@ -91,6 +91,13 @@ class Store {
   // transaction; returns how many. Call it again while it returns `limit`.
   Result<int64_t> PruneReports(int64_t before_ms, int limit);
 
+  // Copies the WAL's committed pages into the database file and fsyncs it
+  // (SQLite's PASSIVE checkpoint), on a connection of its own: it neither
+  // waits for nor blocks the writes. Call it every second or so from a
+  // background thread, so that checkpoints stay off the commits (SQLite's
+  // automatic one, every 20000 pages, is only the fallback). Thread-safe.
+  Result<void> Checkpoint();
+
  private:
   struct StatementDeleter {
     void operator()(sqlite3_stmt* statement) const { sqlite3_finalize(statement); }
@@ -105,6 +112,8 @@ class Store {
 
   std::mutex mutex_;
   sqlite3* db_;
+  std::mutex checkpoint_mutex_;
+  sqlite3* checkpointer_ = nullptr;  // owned; null in read-only mode
   Statement insert_report_;
   Statement select_node_;
   Statement upsert_node_;

@@ -19,6 +19,11 @@
 # seen through the overlay). The namespace and its mounts die with CMD; the
 # scratch folder is removed on exit. Nothing is mounted on the host.
 #
+# VIGIE_FAKE_SYS_SCRATCH=DIR names the scratch folder instead (created, and
+# it must be empty): the caller, who then knows where to change values from
+# outside, owns it and removes it. The script then ends by exec'ing into CMD,
+# so CMD has the script's pid (a caller can signal it directly).
+#
 # Needs root (mount namespace, overlayfs, trusted.* xattrs): otherwise it
 # prints why and exits 77, which ctest reports as skipped (SKIP_RETURN_CODE).
 # Installs lm-sensors and attr with apt-get when missing (CI is a fresh
@@ -50,8 +55,17 @@ need sensors lm-sensors
 need setfattr attr
 need unshare util-linux
 
-scratch=$(mktemp -d "${TMPDIR:-/tmp}/vigie-fake-sys.XXXXXX")
-trap 'rm -rf "$scratch"' EXIT
+scratch=${VIGIE_FAKE_SYS_SCRATCH:-}
+if [ -n "$scratch" ]; then
+  mkdir -p "$scratch"
+  if [ -n "$(ls -A "$scratch")" ]; then
+    echo "$0: VIGIE_FAKE_SYS_SCRATCH=$scratch is not empty" >&2
+    exit 2
+  fi
+else
+  scratch=$(mktemp -d "${TMPDIR:-/tmp}/vigie-fake-sys.XXXXXX")
+  trap 'rm -rf "$scratch"' EXIT
+fi
 cp -a "$fixture/sys" "$scratch/"
 sys="$scratch/sys"
 
@@ -68,12 +82,17 @@ for d in "$sys"/class/*/; do
 done
 
 export VIGIE_FAKE_SYS="$sys"
-set +e
-unshare --mount --propagation private sh -c '
+inner='
   set -e
   sys=$1; shift
   mount -t overlay vigie-sysclass -o ro,lowerdir="$sys/class":/sys/class /sys/class
   mount -t overlay vigie-sysdevices -o ro,lowerdir="$sys/devices":/sys/devices /sys/devices
-  exec "$@"' sh "$sys" "$@"
+  exec "$@"'
+if [ -n "${VIGIE_FAKE_SYS_SCRATCH:-}" ]; then
+  unset VIGIE_FAKE_SYS_SCRATCH
+  exec unshare --mount --propagation private sh -c "$inner" sh "$sys" "$@"
+fi
+set +e
+unshare --mount --propagation private sh -c "$inner" sh "$sys" "$@"
 rc=$?
 exit $rc

@@ -20,6 +20,7 @@ Fault injection for the tests, consumed one per send request, in order:
      drop_before  close the connection without storing anything
      stall        store the event, then answer nothing until the client gives
                   up (its timeout) and closes the connection
+  GET  /_test/faults                  the faults no request has met yet: {"faults": [...]}
   GET  /_test/rooms/{roomId}/events   every stored event of a room, in order
   GET  /_test/rooms                   every room: id, is_direct, invite, creator
 
@@ -103,6 +104,8 @@ class Handler(BaseHTTPRequestHandler):
         url = urllib.parse.urlsplit(self.path)
         parts = [urllib.parse.unquote(p) for p in url.path.split("/")[1:]]
         with LOCK:
+            if parts == ["_test", "faults"]:
+                return self.reply(200, {"faults": STATE["faults"]})
             if parts[:2] == ["_test", "rooms"] and len(parts) == 2:
                 rooms = [{"room_id": rid, "is_direct": r["is_direct"], "invite": r["invite"],
                           "creator": r["creator"]} for rid, r in STATE["rooms"].items()]
