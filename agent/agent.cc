@@ -3,7 +3,6 @@
 #include <poll.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
-#include <systemd/sd-daemon.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -14,6 +13,7 @@
 
 #include "common/config.h"
 #include "common/log.h"
+#include "common/systemd_notify.h"
 
 namespace vigie::agent {
 namespace {
@@ -228,12 +228,19 @@ void Agent::PersistIfOld(int64_t now_ns) {
 
 void Agent::Start(int64_t wall_unix_ms, int64_t now_ns) {
   const std::filesystem::path spool_path = config_.state_directory / kSpoolFile;
-  const SpoolFileRead saved = ReadSpoolFile(spool_path);
-  if (!saved.warning.empty()) {
-    LogWarning("spool file {}: {}; set aside as {}.damaged", spool_path.string(), saved.warning, spool_path.string());
+  // Report by report into the spool: the file is never in RAM whole.
+  std::vector<SpoolCollectorState> saved_collectors;
+  size_t read = 0;
+  spool_.StartRestore();
+  const std::string warning = ReadSpoolFile(spool_path, saved_collectors, [&](std::string report) {
+    spool_.Append(std::move(report), now_ns);
+    ++read;
+  });
+  spool_.FinishRestore(saved_collectors);
+  if (!warning.empty()) {
+    LogWarning("spool file {}: {}; set aside as {}.damaged", spool_path.string(), warning, spool_path.string());
   }
-  if (!saved.contents.reports.empty()) {
-    spool_.Restore(saved.contents, now_ns);
+  if (read > 0) {
     spool_file_exists_ = true;
     LogInfo("read {} unsent report(s) from {}", spool_.size(), spool_path.string());
   }
@@ -256,7 +263,7 @@ void Agent::Stop(int64_t now_ns) {
   WriteCleanShutdownMarker(config_.state_directory, boot_id_);
 }
 
-void Agent::Reload(int64_t now_ns) {
+void Agent::Reload() {
   AgentConfig fresh;
   try {
     fresh = LoadAgentConfig(config_.file);
@@ -269,7 +276,6 @@ void Agent::Reload(int64_t now_ns) {
     fresh.host_root = config_.host_root;
     fresh.node_id = config_.node_id;
   }
-  const SpoolContents kept = spool_.Contents();
   if (fresh.smart_period != config_.smart_period || fresh.disk_include != config_.disk_include ||
       fresh.disk_exclude != config_.disk_exclude || fresh.spin_up_skip != config_.spin_up_skip ||
       fresh.sensors_config != config_.sensors_config) {
@@ -277,8 +283,7 @@ void Agent::Reload(int64_t now_ns) {
   }
   config_ = std::move(fresh);
   for (ScheduledSource& scheduled : sources_) scheduled.source->OnReload();
-  spool_ = ReportSpool(UrlsOf(config_), config_.spool_max_reports);
-  spool_.Restore(kept, now_ns);
+  spool_.Reconfigure(UrlsOf(config_), config_.spool_max_reports);
   ApplyCollectors();
   LogInfo("configuration reloaded: every {} ms, {} collector(s), {} report(s) kept", config_.period.count(),
           config_.collectors.size(), spool_.size());
@@ -299,8 +304,8 @@ int Agent::Run() {
     LogError("cannot create the agent's signalfd or timerfds: {}", std::strerror(errno));
     return 1;
   }
-  uint64_t watchdog_usec = 0;
-  const bool watchdog = sd_watchdog_enabled(0, &watchdog_usec) > 0;
+  const uint64_t watchdog_usec = SystemdWatchdogUsec();
+  const bool watchdog = watchdog_usec > 0;
   const auto arm_timers = [&] {
     const int64_t period_ns = static_cast<int64_t>(config_.period.count()) * 1'000'000;
     itimerspec spec = Every(period_ns);
@@ -315,7 +320,7 @@ int Agent::Run() {
   arm_timers();
 
   Start(WallUnixMs(), MonotonicNs());
-  sd_notify(0, "READY=1");
+  SystemdNotify("READY=1");
   LogInfo("vigie-agent {} running as node {}, every {} ms, {} collector(s)", VIGIE_VERSION, config_.node_id,
           config_.period.count(), config_.collectors.size());
 
@@ -330,13 +335,13 @@ int Agent::Run() {
       signalfd_siginfo info{};
       if (read(signal_fd, &info, sizeof info) == sizeof info) {
         if (info.ssi_signo == SIGHUP) {
-          sd_notify(0, "RELOADING=1");
-          Reload(MonotonicNs());
+          SystemdNotify("RELOADING=1");
+          Reload();
           arm_timers();
-          sd_notify(0, "READY=1");
+          SystemdNotify("READY=1");
         } else {
           LogInfo("signal {}: stopping", static_cast<int>(info.ssi_signo));
-          sd_notify(0, "STOPPING=1");
+          SystemdNotify("STOPPING=1");
           Stop(MonotonicNs());
           break;
         }
@@ -346,10 +351,10 @@ int Agent::Run() {
     if ((fds[0].revents & POLLIN) && Expired(period_fd)) {
       CollectAndQueue(MonotonicNs());
       work = true;
-      if (watchdog) sd_notify(0, "WATCHDOG=1");
+      if (watchdog) SystemdNotify("WATCHDOG=1");
     }
     if ((fds[1].revents & POLLIN) && Expired(retry_fd)) work = true;
-    if ((fds[2].revents & POLLIN) && Expired(watchdog_fd)) sd_notify(0, "WATCHDOG=1");
+    if ((fds[2].revents & POLLIN) && Expired(watchdog_fd)) SystemdNotify("WATCHDOG=1");
     if (work) {
       const int64_t now_ns = MonotonicNs();
       Deliver(now_ns, /*ignore_backoff=*/false);

@@ -68,7 +68,7 @@ class Agent {
   void PersistIfOld(int64_t now_ns);
   void Persist(int64_t now_ns);
   void Stop(int64_t now_ns);
-  void Reload(int64_t now_ns);
+  void Reload();
   void ApplyCollectors();
   // The earliest backoff end among collectors with a backlog; 0 if none.
   int64_t NextRetryNs() const;

@@ -1,6 +1,4 @@
 // vigie-agent: reads this machine's health and pushes it to the collectors.
-#include <curl/curl.h>
-
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -153,7 +151,6 @@ int main(int argc, char** argv) {
 
   std::vector<ScheduledSource> sources = MakeAgentSources(config, host, *disk_io, disk_lister);
 
-  curl_global_init(CURL_GLOBAL_DEFAULT);
   Agent agent(config, std::move(sources), *boot_id, static_cast<uint64_t>(BoottimeMs()));
   int status = 0;
   if (options.once) {
@@ -162,6 +159,5 @@ int main(int argc, char** argv) {
   } else {
     status = agent.Run();
   }
-  curl_global_cleanup();
   return status;
 }

@@ -1,14 +1,13 @@
-// Sends serialized batches to one collector over one kept-alive libcurl
-// connection, and says what the agent should do with the batch.
+// Sends serialized batches to one collector over one kept-alive connection
+// (agent/http_client.h), and says what the agent should do with the batch.
 // Blocking (bounded by the target's timeout); not thread-safe.
 #pragma once
 
-#include <memory>
+#include <optional>
 #include <string>
 
-#include <curl/curl.h>
-
 #include "agent/agent_config.h"
+#include "agent/http_client.h"
 #include "vigie.pb.h"
 
 namespace vigie::agent {
@@ -29,22 +28,15 @@ class Pusher {
  public:
   explicit Pusher(CollectorTarget target);
 
+  // A client that cannot be set up (bad URL, unreadable CA file) fails every
+  // push with kRetry and the reason, and is set up again at the next push:
+  // fixing the file is enough, no restart needed.
   PushResult Push(const std::string& batch);
   const std::string& url() const { return target_.url; }
 
  private:
-  struct CurlDeleter {
-    void operator()(CURL* curl) const { curl_easy_cleanup(curl); }
-  };
-  struct SlistDeleter {
-    void operator()(curl_slist* list) const { curl_slist_free_all(list); }
-  };
-
   CollectorTarget target_;
-  std::string push_url_;
-  std::unique_ptr<CURL, CurlDeleter> curl_;
-  std::unique_ptr<curl_slist, SlistDeleter> headers_;
-  std::string response_;
+  std::optional<HttpClient> client_;
 };
 
 }  // namespace vigie::agent

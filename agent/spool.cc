@@ -189,26 +189,43 @@ SpoolContents ReportSpool::Contents() const {
   return contents;
 }
 
-void ReportSpool::Restore(const SpoolContents& contents, int64_t now_ns) {
+void ReportSpool::StartRestore() {
   reports_.clear();
   appended_ns_.clear();
   reference_.reset();
   since_reference_ = 0;
   first_position_ = 0;
-  const size_t skip = contents.reports.size() > max_reports_ ? contents.reports.size() - max_reports_ : 0;
-  dropped_ += skip;
-  for (size_t i = skip; i < contents.reports.size(); ++i) {
-    reports_.push_back(Store(contents.reports[i]));
-    appended_ns_.push_back(now_ns);
-  }
-  first_position_ = skip;
+}
+
+void ReportSpool::FinishRestore(const std::vector<SpoolCollectorState>& collectors) {
+  // Positions count from the restored list's first report: first_position_
+  // is how many Append dropped for want of room.
   for (size_t i = 0; i < urls_.size(); ++i) {
     uint64_t acknowledged = 0;
-    for (const SpoolCollectorState& known : contents.collectors) {
+    for (const SpoolCollectorState& known : collectors) {
       if (known.url == urls_[i]) acknowledged = known.acknowledged;
     }
     cursors_[i] = std::clamp<uint64_t>(acknowledged, first_position_, first_position_ + reports_.size());
   }
+  TrimAcknowledged();
+}
+
+void ReportSpool::Reconfigure(std::vector<std::string> collector_urls, size_t max_reports) {
+  std::vector<uint64_t> cursors;
+  for (const std::string& url : collector_urls) {
+    const auto kept = std::find(urls_.begin(), urls_.end(), url);
+    cursors.push_back(kept == urls_.end() ? first_position_ : cursors_[kept - urls_.begin()]);
+  }
+  urls_ = std::move(collector_urls);
+  cursors_ = std::move(cursors);
+  max_reports_ = std::max<size_t>(max_reports, 1);
+  while (reports_.size() > max_reports_) {
+    reports_.pop_front();
+    appended_ns_.pop_front();
+    ++first_position_;
+    ++dropped_;
+  }
+  for (uint64_t& cursor : cursors_) cursor = std::max(cursor, first_position_);
   TrimAcknowledged();
 }
 

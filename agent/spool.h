@@ -9,7 +9,7 @@
 // desktop host (1.26 MB serialized) takes 79 kB (bench/agent_footprint).
 // Decoding one report needs only its reference, which stays alive (shared)
 // as long as a report compressed against it does. Every accessor returns
-// exactly the bytes given to Append or Restore; a zlib failure costs RAM
+// exactly the bytes given to Append; a zlib failure costs RAM
 // (the report is kept as is), never a report. Costs per Append one deflate
 // and one check inflate (~64 kB of zlib state for the call), per report
 // returned one inflate.
@@ -59,17 +59,27 @@ class ReportSpool {
   // When the oldest report that some collector still lacks was appended.
   std::optional<int64_t> oldest_unsent_ns() const;
 
-  // What the spool file keeps: the reports and each collector's progress.
+  // What the spool file keeps: the reports and each collector's progress,
+  // all expanded at once (the whole spool serialized in RAM), for tests and
+  // inspection; the agent itself never calls it.
   SpoolContents Contents() const;
   // The same, one piece at a time, for writing the file without expanding
   // the whole spool in RAM: each collector's progress, and report i
   // (0 = oldest) as serialized.
   std::vector<SpoolCollectorState> CollectorStates() const;
   std::string ReportAt(size_t index) const;
-  // Replaces everything with `contents`, matching collectors by URL; a
-  // collector that `contents` does not know gets every report. Reports over
-  // the capacity are dropped oldest first and counted.
-  void Restore(const SpoolContents& contents, int64_t now_ns);
+  // Restores the spool file one report at a time: StartRestore empties the
+  // spool, Append takes the file's reports in order (the oldest dropped and
+  // counted when over capacity), FinishRestore sets each collector's
+  // progress, matched by URL and counted from the first report given; a
+  // collector the file does not know gets every report.
+  void StartRestore();
+  void FinishRestore(const std::vector<SpoolCollectorState>& collectors);
+  // After a configuration reload: the reports stay as stored (never
+  // expanded), a collector whose URL is kept keeps its cursor, a new one
+  // gets every report, a removed one no longer holds any back; over the new
+  // capacity the oldest are dropped and counted.
+  void Reconfigure(std::vector<std::string> collector_urls, size_t max_reports);
 
  private:
   // One report as stored: a reference (its bytes are *reference), a deflate

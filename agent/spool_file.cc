@@ -6,7 +6,6 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
-#include <sstream>
 
 #include <fmt/format.h>
 
@@ -27,36 +26,42 @@ void PutU64(std::string& out, uint64_t value) {
   for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((value >> (8 * i)) & 0xFF));
 }
 
-// Reads little-endian integers and byte runs from a buffer, failing softly at its end.
+// Reads little-endian integers and byte runs from the file through the
+// stream's small buffer, failing softly at its end, and never asking for
+// more than the file has left (a damaged length must not allocate megabytes).
 class Reader {
  public:
-  explicit Reader(std::string_view data) : data_(data) {}
-  bool U32(uint32_t& value) {
-    if (data_.size() - pos_ < 4) return false;
-    value = 0;
-    for (int i = 0; i < 4; ++i) value |= static_cast<uint32_t>(static_cast<uint8_t>(data_[pos_ + i])) << (8 * i);
-    pos_ += 4;
+  Reader(std::istream& in, uint64_t size) : in_(in), left_(size) {}
+  bool Bytes(size_t size, std::string& out) {
+    if (size > left_) return false;
+    out.resize(size);
+    in_.read(out.data(), static_cast<std::streamsize>(size));
+    if (static_cast<size_t>(in_.gcount()) != size) return false;
+    left_ -= size;
+    if (keep_) kept_ += out;
     return true;
   }
-  bool U64(uint64_t& value) {
-    if (data_.size() - pos_ < 8) return false;
-    value = 0;
-    for (int i = 0; i < 8; ++i) value |= static_cast<uint64_t>(static_cast<uint8_t>(data_[pos_ + i])) << (8 * i);
-    pos_ += 8;
-    return true;
-  }
-  bool Bytes(size_t size, std::string_view& out) {
-    if (data_.size() - pos_ < size) return false;
-    out = data_.substr(pos_, size);
-    pos_ += size;
-    return true;
-  }
-  size_t pos() const { return pos_; }
-  bool done() const { return pos_ == data_.size(); }
+  bool U32(uint32_t& value) { return Integer(4, value); }
+  bool U64(uint64_t& value) { return Integer(8, value); }
+  bool done() const { return left_ == 0; }
+  // The bytes read so far, for the header's CRC, while `keep` is on.
+  void Keep(bool keep) { keep_ = keep; }
+  const std::string& kept() const { return kept_; }
 
  private:
-  std::string_view data_;
-  size_t pos_ = 0;
+  template <class T>
+  bool Integer(size_t size, T& value) {
+    std::string bytes;
+    if (!Bytes(size, bytes)) return false;
+    value = 0;
+    for (size_t i = 0; i < size; ++i) value |= static_cast<T>(static_cast<uint8_t>(bytes[i])) << (8 * i);
+    return true;
+  }
+
+  std::istream& in_;
+  uint64_t left_;
+  bool keep_ = false;
+  std::string kept_;
 };
 
 Error Errno(std::string_view what, const std::filesystem::path& path) {
@@ -130,48 +135,56 @@ Result<void> WriteSpoolFile(const std::filesystem::path& path, const SpoolConten
                         [&](size_t i) { return contents.reports[i]; });
 }
 
-SpoolFileRead ReadSpoolFile(const std::filesystem::path& path) {
-  SpoolFileRead result;
+std::string ReadSpoolFile(const std::filesystem::path& path, std::vector<SpoolCollectorState>& collectors,
+                          const std::function<void(std::string)>& on_report) {
+  collectors.clear();
   std::ifstream in(path, std::ios::binary);
-  if (!in) return result;
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  const std::string data = buffer.str();
+  std::error_code size_error;
+  const uintmax_t size = std::filesystem::file_size(path, size_error);
+  if (!in || size_error) return {};
 
-  Reader reader(data);
-  std::string_view magic;
-  uint32_t version = 0, collectors = 0, header_crc = 0;
+  Reader reader(in, size);
+  reader.Keep(true);
+  std::string magic;
+  uint32_t version = 0, count = 0, header_crc = 0;
   bool header_ok = reader.Bytes(kMagic.size(), magic) && magic == kMagic && reader.U32(version) &&
-                   version == kVersion && reader.U32(collectors) && collectors < 1024;
-  for (uint32_t i = 0; header_ok && i < collectors; ++i) {
+                   version == kVersion && reader.U32(count) && count < 1024;
+  for (uint32_t i = 0; header_ok && i < count; ++i) {
     uint32_t url_size = 0;
-    std::string_view url;
+    std::string url;
     uint64_t acknowledged = 0;
     header_ok = reader.U32(url_size) && url_size < 4096 && reader.Bytes(url_size, url) && reader.U64(acknowledged);
-    if (header_ok) result.contents.collectors.push_back({std::string(url), acknowledged});
+    if (header_ok) collectors.push_back({std::move(url), acknowledged});
   }
-  const size_t header_end = reader.pos();
-  header_ok = header_ok && reader.U32(header_crc) && header_crc == Crc32(std::string_view(data).substr(0, header_end));
+  reader.Keep(false);
+  header_ok = header_ok && reader.U32(header_crc) && header_crc == Crc32(reader.kept());
+  std::string warning;
   if (!header_ok) {
-    result.contents = {};
-    result.warning = "its header is damaged; no report could be kept";
+    collectors.clear();
+    warning = "its header is damaged; no report could be kept";
   } else {
-    while (!reader.done()) {
-      uint32_t size = 0, crc = 0;
-      std::string_view report;
-      if (!reader.U32(size) || size > kMaxRecordBytes || !reader.U32(crc) || !reader.Bytes(size, report) ||
-          Crc32(report) != crc) {
-        result.warning = fmt::format("report {} is cut or damaged; the {} report(s) before it were kept",
-                                     result.contents.reports.size() + 1, result.contents.reports.size());
+    std::string report;
+    for (size_t kept = 0; !reader.done(); ++kept) {
+      uint32_t record_size = 0, crc = 0;
+      if (!reader.U32(record_size) || record_size > kMaxRecordBytes || !reader.U32(crc) ||
+          !reader.Bytes(record_size, report) || Crc32(report) != crc) {
+        warning = fmt::format("report {} is cut or damaged; the {} report(s) before it were kept", kept + 1, kept);
         break;
       }
-      result.contents.reports.emplace_back(report);
+      on_report(std::move(report));
     }
   }
-  if (!result.warning.empty()) {
+  if (!warning.empty()) {
     std::error_code ignored;
     std::filesystem::rename(path, path.string() + ".damaged", ignored);
   }
+  return warning;
+}
+
+SpoolFileRead ReadSpoolFile(const std::filesystem::path& path) {
+  SpoolFileRead result;
+  result.warning = ReadSpoolFile(path, result.contents.collectors,
+                                 [&](std::string report) { result.contents.reports.push_back(std::move(report)); });
   return result;
 }
 

@@ -50,4 +50,12 @@ struct SpoolFileRead {
 // starts clean.
 SpoolFileRead ReadSpoolFile(const std::filesystem::path& path);
 
+// The same, one report at a time: `collectors` gets the header's states, and
+// each report of the valid prefix goes to `on_report` as soon as its CRC
+// checks, oldest first, so that only one report is in RAM at a time (the
+// file is read through the stream's buffer). Returns the warning, empty when
+// the file was intact or missing.
+std::string ReadSpoolFile(const std::filesystem::path& path, std::vector<SpoolCollectorState>& collectors,
+                          const std::function<void(std::string)>& on_report);
+
 }  // namespace vigie::agent

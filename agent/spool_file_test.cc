@@ -64,6 +64,35 @@ TEST(SpoolFile, AFlippedByteIsCaughtByTheChecksum) {
   EXPECT_NE(read.warning, "");
 }
 
+TEST(SpoolFile, ReadReportByReportHandsOverTheValidPrefixInOrder) {
+  testing::TempDir dir;
+  const auto path = dir.path() / "spool";
+  ASSERT_TRUE(WriteSpoolFile(path, Sample()));
+  std::filesystem::resize_file(path, std::filesystem::file_size(path) - 4);  // into the last record's header
+  std::vector<SpoolCollectorState> collectors;
+  std::vector<std::string> reports;
+  const std::string warning =
+      ReadSpoolFile(path, collectors, [&](std::string report) { reports.push_back(std::move(report)); });
+  EXPECT_EQ(reports, (std::vector<std::string>{"first report", std::string(1000, 'x'), "third"}));
+  EXPECT_EQ(warning, "report 4 is cut or damaged; the 3 report(s) before it were kept");
+  ASSERT_EQ(collectors.size(), 2u);
+  EXPECT_EQ(collectors[1].url, "https://standby:9470");
+  EXPECT_EQ(collectors[0].acknowledged, 2u);
+}
+
+TEST(SpoolFile, ARecordLengthPastTheEndOfTheFileIsDamage) {
+  testing::TempDir dir;
+  const auto path = dir.path() / "spool";
+  ASSERT_TRUE(WriteSpoolFile(path, SpoolContents{{}, {"only"}}));
+  std::fstream file(path, std::ios::in | std::ios::out | std::ios::binary);
+  file.seekp(-(4 + 4 + 4), std::ios::end);  // the record's length: 4 -> 0x00ffffff
+  file.write("\xff\xff\xff\x00", 4);
+  file.close();
+  const SpoolFileRead read = ReadSpoolFile(path);
+  EXPECT_TRUE(read.contents.reports.empty());
+  EXPECT_EQ(read.warning, "report 1 is cut or damaged; the 0 report(s) before it were kept");
+}
+
 TEST(SpoolFile, ADamagedHeaderKeepsNothing) {
   testing::TempDir dir;
   const auto path = dir.Write("spool", "VIGIESPL\x01\x00\x00\x00garbage");

@@ -94,13 +94,42 @@ TEST(ReportSpool, HoldsSimilarReportsInAFractionOfTheirSize) {
   EXPECT_LT(spool.stored_bytes() * 4, raw) << spool.stored_bytes() << " of " << raw << " bytes";
 }
 
-TEST(ReportSpool, RestoreKeepsTheExactBytes) {
-  SpoolContents contents;
-  contents.collectors.push_back({"http://a", 0});
-  for (uint64_t seq = 1; seq <= 50; ++seq) contents.reports.push_back(HardwareReport(seq));
+TEST(ReportSpool, ReconfigureKeepsTheExactBytes) {
+  std::vector<std::string> reports;
   ReportSpool spool({"http://a"}, 1000);
-  spool.Restore(contents, 0);
-  EXPECT_EQ(spool.Contents().reports, contents.reports);
+  for (uint64_t seq = 1; seq <= 50; ++seq) {
+    reports.push_back(HardwareReport(seq));
+    spool.Append(reports.back(), 0);
+  }
+  spool.Reconfigure({"http://a", "http://b"}, 1000);
+  EXPECT_EQ(spool.Contents().reports, reports);
+}
+
+TEST(ReportSpool, ReconfigureToASmallerCapacityDropsTheOldestAndCountsThem) {
+  ReportSpool spool({"http://a"}, 10);
+  for (uint64_t seq = 1; seq <= 5; ++seq) spool.Append(ReportWithSeq(seq), static_cast<int64_t>(seq));
+  spool.Reconfigure({"http://a"}, 2);
+  EXPECT_EQ(spool.size(), 2u);
+  EXPECT_EQ(spool.dropped(), 3u);
+  EXPECT_EQ(spool.oldest_unsent_ns(), 4);
+  size_t count = 0;
+  EXPECT_EQ(SeqsOf(spool.NextBatch(0, 10, &count)), (std::vector<uint64_t>{4, 5}));
+}
+
+TEST(ReportSpool, RestoreInPiecesDropsTheOldestOverCapacityAndKeepsEachCursor) {
+  ReportSpool spool({"http://a", "http://b", "http://new"}, 3);
+  spool.StartRestore();
+  for (uint64_t seq = 1; seq <= 5; ++seq) spool.Append(ReportWithSeq(seq), 0);
+  // a had stored 3 of the file's reports, b 1 (now dropped), "new" is unknown to the file.
+  spool.FinishRestore({{"http://a", 3}, {"http://b", 1}});
+  EXPECT_EQ(spool.size(), 3u);
+  EXPECT_EQ(spool.dropped(), 2u);
+  EXPECT_EQ(spool.pending(0), 2u);
+  EXPECT_EQ(spool.pending(1), 3u);
+  EXPECT_EQ(spool.pending(2), 3u);
+  size_t count = 0;
+  EXPECT_EQ(SeqsOf(spool.NextBatch(0, 10, &count)), (std::vector<uint64_t>{4, 5}));
+  EXPECT_EQ(SeqsOf(spool.NextBatch(1, 10, &count)), (std::vector<uint64_t>{3, 4, 5}));
 }
 
 TEST(ReportSpool, BatchesAreValidProtobufOldestFirstAndBounded) {
@@ -148,20 +177,21 @@ TEST(ReportSpool, LargeReportsKeepTheirLengthPrefixIntact) {
   EXPECT_EQ(batch.reports(0).node_id().size(), 70'000u);
 }
 
-TEST(ReportSpool, RestoreMatchesCollectorsByUrl) {
-  ReportSpool before({"http://a", "http://b"}, 10);
-  for (uint64_t seq = 1; seq <= 4; ++seq) before.Append(ReportWithSeq(seq), 0);
-  before.Acknowledge(0, 3);
-  before.Acknowledge(1, 1);
-  const SpoolContents contents = before.Contents();
-  ASSERT_EQ(contents.reports.size(), 3u);  // report 1 went to both
+TEST(ReportSpool, ReconfigureMatchesCollectorsByUrl) {
+  ReportSpool spool({"http://a", "http://b"}, 10);
+  for (uint64_t seq = 1; seq <= 4; ++seq) spool.Append(ReportWithSeq(seq), 0);
+  spool.Acknowledge(0, 3);
+  spool.Acknowledge(1, 1);
+  ASSERT_EQ(spool.size(), 3u);  // report 1 went to both
 
   // After a reload: b is gone, c is new, a keeps its place.
-  ReportSpool after({"http://c", "http://a"}, 10);
-  after.Restore(contents, 0);
+  spool.Reconfigure({"http://c", "http://a"}, 10);
   size_t count = 0;
-  EXPECT_EQ(SeqsOf(after.NextBatch(1, 10, &count)), (std::vector<uint64_t>{4}));
-  EXPECT_EQ(SeqsOf(after.NextBatch(0, 10, &count)), (std::vector<uint64_t>{2, 3, 4}));
+  EXPECT_EQ(SeqsOf(spool.NextBatch(1, 10, &count)), (std::vector<uint64_t>{4}));
+  EXPECT_EQ(SeqsOf(spool.NextBatch(0, 10, &count)), (std::vector<uint64_t>{2, 3, 4}));
+  // Once c has them, nothing holds 2 and 3 back: a had them, b is gone.
+  spool.Acknowledge(0, 2);
+  EXPECT_EQ(spool.size(), 1u);
 }
 
 TEST(ReportSpool, OldestUnsentIsTheFrontsAppendTime) {

@@ -57,6 +57,9 @@ set(CPACK_DEBIAN_AGENT_DESCRIPTION "Vigie agent: pushes this machine's hardware 
 Reads sensors, SMART and power at almost no cost, never wakes a sleeping
 disk, and pushes the reports to one or more vigie-collector instances.")
 set(CPACK_DEBIAN_AGENT_PACKAGE_SUGGESTS "lm-sensors")
+# GnuTLS is opened with dlopen for https:// collectors (agent/tls_session.h),
+# which dpkg-shlibdeps cannot see.
+set(CPACK_DEBIAN_AGENT_PACKAGE_DEPENDS "init-system-helpers (>= 1.54), libgnutls30 (>= 3.7)")
 set(CPACK_DEBIAN_AGENT_PACKAGE_CONTROL_EXTRA
     "${PROJECT_SOURCE_DIR}/packaging/debian/agent/conffiles;${PROJECT_SOURCE_DIR}/packaging/debian/agent/postinst;${PROJECT_SOURCE_DIR}/packaging/debian/agent/prerm;${PROJECT_SOURCE_DIR}/packaging/debian/agent/postrm")
 set(CPACK_DEBIAN_AGENT_PACKAGE_CONTROL_STRICT_PERMISSION ON)

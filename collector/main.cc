@@ -1,6 +1,5 @@
 // vigie-collector: receives the agents' pushes, stores them, serves /metrics.
 #include <signal.h>
-#include <systemd/sd-daemon.h>
 
 #include <cstdio>
 #include <string>
@@ -9,6 +8,7 @@
 #include "collector/collector.h"
 #include "common/config.h"
 #include "common/log.h"
+#include "common/systemd_notify.h"
 
 namespace {
 
@@ -89,11 +89,11 @@ int main(int argc, char** argv) {
     LogError("{}", started.error().message);
     return 1;
   }
-  sd_notify(0, "READY=1");
+  SystemdNotify("READY=1");
   // With WatchdogSec, ping at half the interval while the alerting thread
   // keeps ticking; without it, just wait for a stop signal.
-  uint64_t watchdog_usec = 0;
-  const bool watchdog = sd_watchdog_enabled(0, &watchdog_usec) > 0;
+  const uint64_t watchdog_usec = SystemdWatchdogUsec();
+  const bool watchdog = watchdog_usec > 0;
   const int64_t ping_ms = static_cast<int64_t>(watchdog_usec / 2000);
   int signal_number = 0;
   while (true) {
@@ -104,9 +104,9 @@ int main(int argc, char** argv) {
     const timespec timeout{static_cast<time_t>(ping_ms / 1000), static_cast<long>(ping_ms % 1000) * 1'000'000};
     signal_number = sigtimedwait(&signals, nullptr, &timeout);
     if (signal_number > 0) break;
-    if (SteadyMs() - collector.last_tick_ms() < 2 * ping_ms) sd_notify(0, "WATCHDOG=1");
+    if (SteadyMs() - collector.last_tick_ms() < 2 * ping_ms) SystemdNotify("WATCHDOG=1");
   }
   LogInfo("signal {}: stopping", signal_number);
-  sd_notify(0, "STOPPING=1");
+  SystemdNotify("STOPPING=1");
   return 0;
 }

@@ -22,10 +22,14 @@
 //   --skip-agent          only the in-process figures
 //   --agent PATH          the vigie-agent to run (default: this build's)
 //
-// Four real vigie-agent processes run at the same time: two whose collector
+// Six real vigie-agent processes run at the same time: two whose collector
 // is a closed loopback port (backlog, RSS; one writes its spool every 30 s,
 // one never), one idle against a healthy in-process collector (wake-ups),
-// one against the same collector (disk writes). In-process, the bench builds the agent's own sources
+// one against the same collector (disk writes), and over https (a second
+// in-process collector with a throwaway openssl certificate, trusted through
+// ca_file): one with a backlog (a closed port) and one healthy. The two
+// backlog agents that wrote a spool file at SIGTERM are then restarted with
+// it (RSS after reading it back). In-process, the bench builds the agent's own sources
 // (MakeAgentSources) and Agent, and times Agent::Collect plus the
 // serialization the agent does, on the agent's schedule (disks once per 30
 // cycles). The floor replays the exact file list of one sensors cycle and one
@@ -452,6 +456,14 @@ std::string TopMappings(pid_t pid, size_t top) {
   return out;
 }
 
+// CPU time the process has run, in ns: the first field of /proc/PID/schedstat.
+int64_t CpuNs(pid_t pid) {
+  std::ifstream in(fmt::format("/proc/{}/schedstat", pid));
+  int64_t ns = 0;
+  in >> ns;
+  return ns;
+}
+
 uint16_t ClosedLoopbackPort() {
   const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in addr{};
@@ -465,7 +477,7 @@ uint16_t ClosedLoopbackPort() {
 }
 
 fs::path WriteAgentConfig(const Scratch& s, const std::string& node, int64_t period_ms, const std::string& url,
-                          const std::string& spool_write_after) {
+                          const std::string& spool_write_after, const fs::path& ca_file) {
   const fs::path path = s.dir / (node + ".toml");
   std::ofstream out(path);
   out << "node_id = \"" << node << "\"\n"
@@ -477,6 +489,7 @@ fs::path WriteAgentConfig(const Scratch& s, const std::string& node, int64_t per
       << "[disks]\nperiod = \"" << period_ms * 30 << "ms\"\n"
       << "[[collector]]\nurl = \"" << url << "\"\ntoken_file = \"" << (s.dir / "token").string()
       << "\"\ntimeout = \"5s\"\n";
+  if (!ca_file.empty()) out << "ca_file = \"" << ca_file.string() << "\"\n";
   return path;
 }
 
@@ -510,11 +523,37 @@ int RealAgents(const Flags& flags, const Scratch& s) {
   const std::string healthy = fmt::format("http://127.0.0.1:{}", collector.port());
   const std::string down = fmt::format("http://127.0.0.1:{}", ClosedLoopbackPort());
 
+  // The same over https: a second collector serving a throwaway certificate
+  // for 127.0.0.1, which the https agents trust through ca_file.
+  const fs::path ca_file = s.dir / "collector.crt";
+  const pid_t openssl = Spawn({"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                               "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout",
+                               (s.dir / "collector.key").string(), "-out", ca_file.string()},
+                              s.dir / "openssl.stderr");
+  int openssl_status = 0;
+  waitpid(openssl, &openssl_status, 0);
+  if (!WIFEXITED(openssl_status) || WEXITSTATUS(openssl_status) != 0) {
+    fmt::print(stderr, "openssl req failed; see {}\n", (s.dir / "openssl.stderr").string());
+    return 1;
+  }
+  collector::CollectorConfig tls_config = cc;
+  tls_config.database = s.dir / "collector-tls.db";
+  tls_config.tls_cert_pem = ReadWhole(ca_file);
+  tls_config.tls_key_pem = ReadWhole(s.dir / "collector.key");
+  tls_config.nodes["footprint-https"] = collector::NodeEntry{"footprint-https", "bench", collector::Sha256Hex(token)};
+  collector::Collector tls_collector(tls_config);
+  if (Result<void> started = tls_collector.Start(); !started) {
+    fmt::print(stderr, "https collector: {}\n", started.error().message);
+    return 1;
+  }
+  const std::string healthy_tls = fmt::format("https://127.0.0.1:{}", tls_collector.port());
+  const std::string down_tls = fmt::format("https://127.0.0.1:{}", ClosedLoopbackPort());
+
   // A backlog goes to disk every spool_write_after (default 15 min): "30s"
   // makes the peak include writing a full spool; "1h" keeps it in RAM only.
   const auto start = [&](const std::string& node, int64_t period_ms, const std::string& url,
-                         const std::string& write_after = "30s") {
-    return Spawn({flags.agent, "--config", WriteAgentConfig(s, node, period_ms, url, write_after).string(),
+                         const std::string& write_after = "30s", const fs::path& ca = {}) {
+    return Spawn({flags.agent, "--config", WriteAgentConfig(s, node, period_ms, url, write_after, ca).string(),
                   "--replay-disks",
                   s.disks.string()},
                  s.dir / (node + ".stderr"));
@@ -533,6 +572,8 @@ int RealAgents(const Flags& flags, const Scratch& s) {
   const pid_t backlog_ram = start("footprint-backlog-ram", 100, down, "1h");
   const pid_t idle = start("footprint-idle", flags.idle_period_ms, healthy);
   const pid_t writer = start("footprint-write", flags.write_period_ms, healthy);
+  const pid_t backlog_tls = start("footprint-backlog-https", 100, down_tls, "1h", ca_file);
+  const pid_t idle_tls = start("footprint-https", flags.idle_period_ms, healthy_tls, "30s", ca_file);
   const auto t0 = std::chrono::steady_clock::now();
   if (!wait_stored("footprint-idle", 1) || !wait_stored("footprint-write", 1)) {
     fmt::print(stderr, "the healthy agents delivered nothing; see {}\n", s.dir.string());
@@ -541,6 +582,7 @@ int RealAgents(const Flags& flags, const Scratch& s) {
   // Past start-up: the first report (and its push) is delivered.
   std::this_thread::sleep_for(1s);
   const auto write_start = std::chrono::steady_clock::now();
+  const int64_t write_cpu0_ns = CpuNs(writer);
   const int64_t write0 = ProcField(writer, "io", "write_bytes");
   const int64_t wchar0 = ProcField(writer, "io", "wchar");
   const size_t write_reports0 = stored("footprint-write");
@@ -591,6 +633,20 @@ int RealAgents(const Flags& flags, const Scratch& s) {
              "[heap] in largest mappings:\n{}",
              ProcField(backlog_ram, "status", "VmHWM"), ProcField(backlog_ram, "status", "VmRSS"),
              ProcField(backlog_ram, "status", "RssAnon"), TopMappings(backlog_ram, 2));
+  fmt::print("    the same with an https:// collector (a closed port; GnuTLS loaded, CA file read): VmHWM {} kB  "
+             "VmRSS {} kB  RssAnon {} kB\n{}",
+             ProcField(backlog_tls, "status", "VmHWM"), ProcField(backlog_tls, "status", "VmRSS"),
+             ProcField(backlog_tls, "status", "RssAnon"), TopMappings(backlog_tls, 6));
+  fmt::print("  https (period {} ms, healthy https collector, {} reports stored): VmHWM {} kB  VmRSS {} kB  "
+             "RssAnon {} kB\n{}",
+             flags.idle_period_ms, [&] {
+               auto reports = tls_collector.store().ListReports("footprint-https");
+               return reports ? reports->size() : 0;
+             }(),
+             ProcField(idle_tls, "status", "VmHWM"), ProcField(idle_tls, "status", "VmRSS"),
+             ProcField(idle_tls, "status", "RssAnon"), TopMappings(idle_tls, 6));
+  StopAndWait(idle_tls);
+  StopAndWait(backlog_tls);
   StopAndWait(backlog_ram);
   StopAndWait(backlog);
   const SpoolFileRead spool = ReadSpoolFile(s.dir / "state-footprint-backlog" / "spool");
@@ -603,12 +659,18 @@ int RealAgents(const Flags& flags, const Scratch& s) {
   // The same backlog read back from the spool file at start.
   const pid_t restarted = start("footprint-backlog", 100, down);
   std::this_thread::sleep_for(3s);
+  const pid_t restarted_tls = start("footprint-backlog-https", 100, down_tls, "1h", ca_file);
+  std::this_thread::sleep_for(3s);
   fmt::print("    restarted with that spool file: VmHWM {} kB  RssAnon {} kB\n",
              ProcField(restarted, "status", "VmHWM"), ProcField(restarted, "status", "RssAnon"));
+  fmt::print("    the https agent restarted with its own: VmHWM {} kB  RssAnon {} kB\n",
+             ProcField(restarted_tls, "status", "VmHWM"), ProcField(restarted_tls, "status", "RssAnon"));
+  StopAndWait(restarted_tls);
   StopAndWait(restarted);
 
   // Disk writes while the collector answers.
   std::this_thread::sleep_until(write_start + std::chrono::seconds(flags.write_seconds));
+  const int64_t write_cpu_ns = CpuNs(writer) - write_cpu0_ns;
   const int64_t written = ProcField(writer, "io", "write_bytes") - write0;
   const int64_t wchar = ProcField(writer, "io", "wchar") - wchar0;
   const size_t write_reports = stored("footprint-write") - write_reports0;
@@ -617,6 +679,10 @@ int RealAgents(const Flags& flags, const Scratch& s) {
   fmt::print("  healthy (period {} ms, {:.0f} s, load {}): /proc/PID/io write_bytes +{} (wchar +{}), "
              "{} reports delivered\n",
              flags.write_period_ms, write_seconds, LoadAverage(), written, wchar, write_reports);
+  if (write_reports > 0) {
+    fmt::print("    its CPU per period (collect, serialize, spool, push, answer), /proc/PID/schedstat: {:.0f} us\n",
+               static_cast<double>(write_cpu_ns) / 1000.0 / static_cast<double>(write_reports));
+  }
   StopAndWait(idle);
   StopAndWait(writer);
   return 0;

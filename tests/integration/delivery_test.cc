@@ -245,6 +245,31 @@ TEST_F(DeliveryTest, ASpoolFileCutInARecordKeepsItsValidPrefix) {
   EXPECT_TRUE(std::filesystem::exists(spool_file().string() + ".damaged"));
 }
 
+// SIGHUP reloads the configuration and keeps the spool (issue #4, item 5):
+// the backlog held for a collector that is down goes to the collector the
+// new configuration names instead, in order, and nothing is lost.
+TEST_F(DeliveryTest, ASighupToAnotherCollectorKeepsTheBacklogAndDeliversIt) {
+  testing::TempDir dir_a, dir_b;
+  TestCollector a(dir_a.path(), token_);
+  TestCollector b(dir_b.path(), token_);
+  a.Down();
+  auto agent = StartAgent(AgentConfig({a.url()}));
+  ASSERT_TRUE(agent->WaitForLine("push failed", 5s)) << agent->stderr_text();
+  std::this_thread::sleep_for(1s);
+  AgentConfig({b.url()});
+  ASSERT_EQ(kill(agent->pid(), SIGHUP), 0);
+  ASSERT_TRUE(agent->WaitForLine("configuration reloaded", 5s)) << agent->stderr_text();
+  ASSERT_TRUE(b.WaitForReports(12)) << agent->stderr_text();
+  ASSERT_EQ(agent->Stop(SIGTERM), 0);
+
+  const auto reports = b.Reports();
+  const auto runs = testing::Runs(reports);
+  ASSERT_EQ(runs.size(), 1u) << "a gap or a reordering in the stored history";
+  ASSERT_EQ(reports.front().report.events_size(), 1);
+  EXPECT_EQ(reports.front().report.events(0).kind(), v1::Event::AGENT_STARTED);
+  EXPECT_TRUE(a.Reports().empty());
+}
+
 TEST_F(DeliveryTest, WithOneOfTwoCollectorsDownTheOtherGetsEverythingAndTheFirstCatchesUp) {
   testing::TempDir dir_a, dir_b;
   TestCollector a(dir_a.path(), token_);

@@ -22,6 +22,7 @@ class ChildProcess {
   ChildProcess& operator=(const ChildProcess&) = delete;
 
   bool running() const { return pid_ > 0; }
+  pid_t pid() const { return pid_; }
 
   // Reads stderr until a line contains `needle` or `timeout` passes; returns
   // the part of that line after the needle. (No std::regex: gcc 12 warns
