@@ -15,10 +15,12 @@
 namespace vigie::collector {
 namespace {
 
-// Per-request state between MHD's calls: the body as it arrives.
+// Per-request state between MHD's calls: the body as it arrives, then the
+// deferred answer while the connection is suspended.
 struct RequestState {
   std::string body;
   bool too_large = false;
+  std::shared_ptr<DeferredResponse> deferred;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 };
 
@@ -69,7 +71,13 @@ HttpServer::HttpServer(HttpServerOptions options, HttpHandler handler)
     : options_(std::move(options)), handler_(std::move(handler)) {}
 
 HttpServer::~HttpServer() {
-  if (daemon_ != nullptr) MHD_stop_daemon(daemon_);
+  if (daemon_ == nullptr) return;
+  {
+    std::unique_lock lock(deferred_mutex_);
+    stopping_ = true;
+    all_answered_.wait(lock, [&] { return deferred_ == 0; });
+  }
+  MHD_stop_daemon(daemon_);
 }
 
 Result<void> HttpServer::Start() {
@@ -86,7 +94,7 @@ Result<void> HttpServer::Start() {
   const bool ipv6 = found->ai_family == AF_INET6;
   freeaddrinfo(found);
 
-  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL;
+  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
   if (ipv6) flags |= MHD_USE_IPv6;
   const bool tls = !options_.tls_cert_pem.empty();
   if (tls) flags |= MHD_USE_TLS;
@@ -128,6 +136,8 @@ MHD_Result HttpServer::OnRequest(void* self, MHD_Connection* connection, const c
     return MHD_YES;
   }
   RequestState& state = *static_cast<RequestState*>(*request_state);
+  // Called again after MHD_resume_connection: the deferred work is done.
+  if (state.deferred) return Send(connection, state.deferred->Finish());
   if (*upload_data_size > 0) {
     if (std::chrono::steady_clock::now() - state.started >
         std::chrono::seconds(2 * server.options_.connection_timeout_seconds)) {
@@ -154,11 +164,37 @@ MHD_Result HttpServer::OnRequest(void* self, MHD_Connection* connection, const c
         return MHD_YES;
       },
       &request.query);
-  return Send(connection, server.handler_(request));
+  HttpResponse response = server.handler_(request);
+  if (!response.deferred) return Send(connection, std::move(response));
+  if (!server.AdmitDeferred()) {
+    return Send(connection, TextResponse(HttpStatus::kServiceUnavailable, "the collector is stopping; retry"));
+  }
+  state.deferred = std::move(response.deferred);
+  // Suspended before the work starts, so that ready() can never come first.
+  MHD_suspend_connection(connection);
+  state.deferred->Start([connection] { MHD_resume_connection(connection); });
+  return MHD_YES;
 }
 
-void HttpServer::OnCompleted(void*, MHD_Connection*, void** request_state, MHD_RequestTerminationCode) {
-  delete static_cast<RequestState*>(*request_state);
+bool HttpServer::AdmitDeferred() {
+  std::lock_guard lock(deferred_mutex_);
+  if (stopping_) return false;
+  ++deferred_;
+  return true;
+}
+
+void HttpServer::OnCompleted(void* self, MHD_Connection*, void** request_state, MHD_RequestTerminationCode) {
+  auto* state = static_cast<RequestState*>(*request_state);
+  // A suspended connection is not processed, so a deferred request completes
+  // only after its resume (answered, or its client gone).
+  if (state != nullptr && state->deferred) {
+    HttpServer& server = *static_cast<HttpServer*>(self);
+    std::lock_guard lock(server.deferred_mutex_);
+    --server.deferred_;
+    // Under the lock: the destructor may return as soon as it sees 0.
+    server.all_answered_.notify_all();
+  }
+  delete state;
   *request_state = nullptr;
 }
 

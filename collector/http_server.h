@@ -6,13 +6,21 @@
 //   GET  /healthz   -> "ok"
 //
 // Start() binds and serves from MHD's own threads; the destructor stops it.
+// A deferred answer (HttpResponse::deferred) holds no thread: its connection
+// is suspended (MHD_suspend_connection) until the work calls ready(), then
+// resumed and answered. The destructor first waits until every deferred
+// answer was sent or its client went away (MHD must not be stopped with a
+// suspended connection), and from then answers a new deferred request 503
+// without starting it.
 #pragma once
 
 #include <microhttpd.h>
 
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <string>
 
 #include "collector/http_types.h"
@@ -66,10 +74,17 @@ class HttpServer {
   static void OnCompleted(void* self, MHD_Connection* connection, void** request_state,
                           MHD_RequestTerminationCode code);
 
+  // Counts a deferred request in, unless the server is stopping (false).
+  bool AdmitDeferred();
+
   HttpServerOptions options_;
   HttpHandler handler_;
   MHD_Daemon* daemon_ = nullptr;
   uint16_t port_ = 0;
+  std::mutex deferred_mutex_;
+  std::condition_variable all_answered_;
+  size_t deferred_ = 0;  // requests suspended and not yet completed
+  bool stopping_ = false;
 };
 
 }  // namespace vigie::collector

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -34,6 +35,21 @@ class BodyStream {
   virtual size_t Read(std::span<char> out) = 0;
 };
 
+struct HttpResponse;
+
+// An answer that waits for work done elsewhere (a push waits for its group
+// commit) without holding a server thread meanwhile. The server parks the
+// connection and calls Start once; the work calls `ready` exactly once, from
+// any thread, when it is done; the server then calls Finish, on one of its
+// threads, for the answer. A server that is stopping calls neither and
+// answers 503 itself.
+class DeferredResponse {
+ public:
+  virtual ~DeferredResponse() = default;
+  virtual void Start(std::function<void()> ready) = 0;
+  virtual HttpResponse Finish() = 0;
+};
+
 struct HttpResponse {
   HttpStatus status = HttpStatus::kOk;
   std::string content_type = "text/plain; charset=utf-8";
@@ -42,6 +58,8 @@ struct HttpResponse {
   std::vector<std::pair<std::string, std::string>> headers = {};
   // When set, the body is this stream's (chunked transfer) and `body` is unused.
   std::shared_ptr<BodyStream> stream = {};
+  // When set, the answer is this one's Finish(), and the fields above are unused.
+  std::shared_ptr<DeferredResponse> deferred = {};
 };
 
 inline HttpResponse TextResponse(HttpStatus status, std::string text) {
