@@ -27,12 +27,20 @@ enum class HttpStatus : unsigned {
 
 // A body produced while it is sent, for a page too large to hold whole.
 // Read fills `out` with the next bytes and returns how many (at least one),
-// or 0 at the end. Called from one thread at a time; destroyed once the
-// response is sent or its client went away.
+// or 0 at the end, waiting for them if need be. TryRead does the same without
+// waiting: it returns kNotReady when no byte is ready yet, and then
+// WhenReady(ready) calls `ready` once, as soon as Read would not wait (at
+// once on the caller's thread, or later on the producer's). Read, TryRead and
+// WhenReady are called from one thread at a time; the stream is destroyed
+// once the response is sent or its client went away.
 class BodyStream {
  public:
+  static constexpr size_t kNotReady = static_cast<size_t>(-1);
+
   virtual ~BodyStream() = default;
   virtual size_t Read(std::span<char> out) = 0;
+  virtual size_t TryRead(std::span<char> out) = 0;
+  virtual void WhenReady(std::function<void()> ready) = 0;
 };
 
 struct HttpResponse;
