@@ -52,7 +52,7 @@ struct Options {
   std::vector<int> nodes = {1000, 10000};
   double seconds = 10;
   int connections = 32;
-  int http_threads = 32;  // the collector's default; [ingest] http_threads
+  int http_threads = 4;  // the collector's default; [ingest] http_threads
   double rate = 0;       // steady phase: pushes/s offered (open loop); 0: as fast as acknowledged
   bool consistency_check = false;
   fs::path dump_dir;  // when set, each /metrics page is saved there
@@ -836,7 +836,7 @@ Options:
   --rate R             collector's steady phase: R pushes/s offered at fixed times,
                        latency counted from when each was due (default 0: each
                        connection pushes again as soon as it is acknowledged)
-  --http-threads T     the collector's [ingest] http_threads (default 32, its default)
+  --http-threads T     the collector's [ingest] http_threads (default 4, its default)
   --consistency-check  leave the pushgateway's consistency check on
   --render-only        time RenderMetrics in this process (CPU clock) and exit
   --dump-metrics DIR   save each /metrics page there (collector-N.txt, pushgateway-N.txt)

@@ -23,6 +23,8 @@ int64_t NowUnixMs() {
 
 Collector::Collector(CollectorConfig config) : config_(std::move(config)) {}
 
+Collector::~Collector() { server_.reset(); }
+
 Result<void> Collector::Open() {
   std::error_code ignored;
   std::filesystem::create_directories(config_.database.parent_path(), ignored);
@@ -54,7 +56,7 @@ Result<void> Collector::Open() {
 
   committer_ = std::make_unique<GroupCommitter>(
       *store_, 256, [this](std::span<const BatchWrite> writes, std::span<const StoredBatch> stored) {
-        HandOverToAlerting(writes, stored);
+        OnCommitted(writes, stored);
       });
   ingest_ = std::make_unique<Ingest>(config_, *committer_, state_);
   api_ = std::make_unique<Api>(config_, state_, alerts_.get());
@@ -99,7 +101,7 @@ Result<void> Collector::Open() {
   return {};
 }
 
-void Collector::HandOverToAlerting(std::span<const BatchWrite> writes, std::span<const StoredBatch> stored) {
+void Collector::OnCommitted(std::span<const BatchWrite> writes, std::span<const StoredBatch> stored) {
   static const std::string kNoSite;
   std::vector<alerting::ReportArrival> arrivals;
   for (size_t i = 0; i < writes.size(); ++i) {
@@ -109,7 +111,9 @@ void Collector::HandOverToAlerting(std::span<const BatchWrite> writes, std::span
       arrivals.push_back({writes[i].node_id, &site, &writes[i].batch->reports(index), writes[i].received_ms});
     }
   }
-  if (!arrivals.empty()) alerts_->OnReports(arrivals);
+  if (arrivals.empty()) return;
+  alerts_->OnReports(arrivals);
+  if (remote_writer_) remote_writer_->Notify();
 }
 
 int64_t Collector::Housekeep(int64_t now_ms) {
@@ -165,9 +169,7 @@ Result<void> Collector::Start() {
 HttpResponse Collector::Handle(const HttpRequest& request) {
   if (request.path == "/v1/push") {
     if (request.method != "POST") return TextResponse(HttpStatus::kMethodNotAllowed, "use POST");
-    HttpResponse response = ingest_->HandlePush(request.authorization, request.body, NowUnixMs());
-    if (response.status == HttpStatus::kOk && remote_writer_) remote_writer_->Notify();
-    return response;
+    return ingest_->HandlePush(request.authorization, request.body, NowUnixMs());
   }
   if (request.path == "/metrics") {
     if (request.method != "GET") return TextResponse(HttpStatus::kMethodNotAllowed, "use GET");

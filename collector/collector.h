@@ -27,6 +27,9 @@ namespace vigie::collector {
 class Collector {
  public:
   explicit Collector(CollectorConfig config);
+  // Stops the HTTP server first: the pushes it holds are answered while the
+  // committer, the alerting and the remote writer still run.
+  ~Collector();
 
   // Opens the store and loads the fleet's state, without serving.
   Result<void> Open();
@@ -51,8 +54,9 @@ class Collector {
 
  private:
   // The group committer's AfterCommit: the newly stored reports of one
-  // transaction to the alerting engine, in one call.
-  void HandOverToAlerting(std::span<const BatchWrite> writes, std::span<const StoredBatch> stored);
+  // transaction to the alerting engine, in one call, and the remote writer
+  // told of them.
+  void OnCommitted(std::span<const BatchWrite> writes, std::span<const StoredBatch> stored);
 
   CollectorConfig config_;
   std::unique_ptr<Store> store_;

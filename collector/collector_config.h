@@ -7,7 +7,7 @@
 //   [ingest]
 //   max_body_bytes = 1048576         # larger pushes get 413
 //   max_pushes_per_minute = 60       # per node; more get 429 with Retry-After
-//   http_threads = 32               # a push holds one while it waits for the group commit
+//   http_threads = 4                 # a push waiting for its commit holds none
 //   connection_timeout = "30s"       # idle connections closed; slow requests dropped at twice this
 //   max_connections_per_address = 64
 //   history = "30d"                  # reports older than this are pruned, a little at a time
@@ -52,9 +52,14 @@ struct CollectorConfig {
   // [ingest]
   size_t max_body_bytes = 1 << 20;
   double max_pushes_per_minute = 60;
-  // A push holds a thread while its group commit is written: more threads,
-  // bigger groups (bench/ingest: 4 threads carried 1-2 pushes a commit).
-  unsigned http_threads = 32;
+  // libmicrohttpd's worker threads, each serving its share of the
+  // connections. A push waiting for its group commit and a /metrics page
+  // waiting for its render hold none (their connections are suspended), so
+  // the groups are as large as the pushes in flight whatever this is. A
+  // thread is held while it parses a body or does a TLS handshake, and its
+  // other connections wait meanwhile: 4 on 2 cores, where bench/ingest
+  // measured about the same CPU per push with 2 to 32 (BENCHMARKS.md).
+  unsigned http_threads = 4;
   std::chrono::milliseconds connection_timeout{30'000};
   unsigned max_connections_per_address = 64;
   std::chrono::milliseconds history{30LL * 86'400'000};

@@ -17,18 +17,20 @@ GroupCommitter::~GroupCommitter() {
   writer_.join();
 }
 
-Result<StoredBatch> GroupCommitter::Commit(const std::string& node_id, const v1::Batch& batch, int64_t received_ms) {
-  Pending pending{BatchWrite{&node_id, &batch, received_ms}, std::nullopt};
-  std::unique_lock lock(mutex_);
-  if (stopping_) return Fail(ErrorCode::kUnavailable, "the collector is stopping");
-  queue_.push_back(&pending);
-  queued_.notify_one();
-  done_.wait(lock, [&] { return pending.result.has_value(); });
-  return std::move(*pending.result);
+void GroupCommitter::Submit(BatchWrite write, Done done) {
+  {
+    std::lock_guard lock(mutex_);
+    if (!stopping_) {
+      queue_.push_back(Pending{write, std::move(done)});
+      queued_.notify_one();
+      return;
+    }
+  }
+  done(Fail(ErrorCode::kUnavailable, "the collector is stopping"));
 }
 
 void GroupCommitter::Run() {
-  std::vector<Pending*> group;
+  std::vector<Pending> group;
   std::vector<BatchWrite> writes;
   while (true) {
     {
@@ -36,31 +38,30 @@ void GroupCommitter::Run() {
       queued_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping, and nothing left to commit
       while (!queue_.empty() && group.size() < max_batches_) {
-        group.push_back(queue_.front());
+        group.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
     }
     writes.clear();
-    for (Pending* pending : group) writes.push_back(pending->write);
+    for (const Pending& pending : group) writes.push_back(pending.write);
     const auto started = std::chrono::steady_clock::now();
     Result<std::vector<StoredBatch>> stored = store_.StoreBatches(writes);
     const auto elapsed = std::chrono::steady_clock::now() - started;
     if (stored && after_commit_) after_commit_(writes, *stored);
     {
       std::lock_guard lock(mutex_);
-      for (size_t i = 0; i < group.size(); ++i) {
-        if (stored) {
-          group[i]->result = (*stored)[i];
-        } else {
-          group[i]->result = tl::unexpected(stored.error());
-        }
-      }
       ++stats_.commits;
       stats_.batches += group.size();
       stats_.microseconds +=
           static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count());
     }
-    done_.notify_all();
+    for (size_t i = 0; i < group.size(); ++i) {
+      if (stored) {
+        group[i].done(std::move((*stored)[i]));
+      } else {
+        group[i].done(tl::unexpected(stored.error()));
+      }
+    }
     group.clear();
   }
 }

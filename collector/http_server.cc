@@ -15,27 +15,14 @@
 namespace vigie::collector {
 namespace {
 
-// Per-request state between MHD's calls: the body as it arrives.
+// Per-request state between MHD's calls: the body as it arrives, then the
+// deferred answer while the connection is suspended.
 struct RequestState {
   std::string body;
   bool too_large = false;
+  std::shared_ptr<DeferredResponse> deferred;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 };
-
-// A streamed body is read by MHD as the socket drains, 64 KiB at a time,
-// in chunked transfer encoding; MHD drops the stream when it is done.
-MHD_Response* StreamedResponse(std::shared_ptr<BodyStream> stream) {
-  auto* owned = new std::shared_ptr<BodyStream>(std::move(stream));
-  MHD_Response* response = MHD_create_response_from_callback(
-      MHD_SIZE_UNKNOWN, 64 * 1024,
-      [](void* cls, uint64_t, char* buffer, size_t max) -> ssize_t {
-        const size_t n = (*static_cast<std::shared_ptr<BodyStream>*>(cls))->Read(std::span<char>(buffer, max));
-        return n == 0 ? MHD_CONTENT_READER_END_OF_STREAM : static_cast<ssize_t>(n);
-      },
-      owned, [](void* cls) { delete static_cast<std::shared_ptr<BodyStream>*>(cls); });
-  if (response == nullptr) delete owned;
-  return response;
-}
 
 // The body moves to the heap and MHD frees it when the response is done,
 // without a copy.
@@ -47,9 +34,52 @@ MHD_Response* BufferedResponse(std::string text) {
   return response;
 }
 
-MHD_Result Send(MHD_Connection* connection, HttpResponse response) {
-  MHD_Response* mhd_response =
-      response.stream ? StreamedResponse(std::move(response.stream)) : BufferedResponse(std::move(response.body));
+std::string_view Header(MHD_Connection* connection, const char* name) {
+  const char* value = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, name);
+  return value != nullptr ? std::string_view(value) : std::string_view();
+}
+
+}  // namespace
+
+// A streamed body is read by MHD as the socket drains, 64 KiB at a time,
+// in chunked transfer encoding; MHD drops the stream when it is done. When
+// no byte is ready, the connection is suspended until there is one, so that
+// a page being rendered holds no thread; a stopping server waits instead.
+MHD_Response* HttpServer::StreamedResponse(MHD_Connection* connection, std::shared_ptr<BodyStream> stream) {
+  struct Reader {
+    std::shared_ptr<BodyStream> stream;
+    MHD_Connection* connection;
+    HttpServer* server;
+  };
+  auto* reader = new Reader{std::move(stream), connection, this};
+  MHD_Response* response = MHD_create_response_from_callback(
+      MHD_SIZE_UNKNOWN, 64 * 1024,
+      [](void* cls, uint64_t, char* buffer, size_t max) -> ssize_t {
+        Reader& reader = *static_cast<Reader*>(cls);
+        const std::span<char> out(buffer, max);
+        size_t n = reader.stream->TryRead(out);
+        if (n == BodyStream::kNotReady) {
+          if (reader.server->AdmitSuspension()) {
+            // Suspended first, so that the wake-up cannot come before it.
+            MHD_suspend_connection(reader.connection);
+            reader.stream->WhenReady([connection = reader.connection, server = reader.server] {
+              MHD_resume_connection(connection);
+              server->ReleaseSuspension();
+            });
+            return 0;  // nothing now; MHD calls again once resumed
+          }
+          n = reader.stream->Read(out);
+        }
+        return n == 0 ? MHD_CONTENT_READER_END_OF_STREAM : static_cast<ssize_t>(n);
+      },
+      reader, [](void* cls) { delete static_cast<Reader*>(cls); });
+  if (response == nullptr) delete reader;
+  return response;
+}
+
+MHD_Result HttpServer::Send(MHD_Connection* connection, HttpResponse response) {
+  MHD_Response* mhd_response = response.stream ? StreamedResponse(connection, std::move(response.stream))
+                                               : BufferedResponse(std::move(response.body));
   if (mhd_response == nullptr) return MHD_NO;
   MHD_add_response_header(mhd_response, MHD_HTTP_HEADER_CONTENT_TYPE, response.content_type.c_str());
   for (const auto& [name, value] : response.headers) MHD_add_response_header(mhd_response, name.c_str(), value.c_str());
@@ -58,18 +88,17 @@ MHD_Result Send(MHD_Connection* connection, HttpResponse response) {
   return result;
 }
 
-std::string_view Header(MHD_Connection* connection, const char* name) {
-  const char* value = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, name);
-  return value != nullptr ? std::string_view(value) : std::string_view();
-}
-
-}  // namespace
-
 HttpServer::HttpServer(HttpServerOptions options, HttpHandler handler)
     : options_(std::move(options)), handler_(std::move(handler)) {}
 
 HttpServer::~HttpServer() {
-  if (daemon_ != nullptr) MHD_stop_daemon(daemon_);
+  if (daemon_ == nullptr) return;
+  {
+    std::unique_lock lock(suspended_mutex_);
+    stopping_ = true;
+    all_resumed_.wait(lock, [&] { return suspended_ == 0; });
+  }
+  MHD_stop_daemon(daemon_);
 }
 
 Result<void> HttpServer::Start() {
@@ -86,7 +115,7 @@ Result<void> HttpServer::Start() {
   const bool ipv6 = found->ai_family == AF_INET6;
   freeaddrinfo(found);
 
-  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL;
+  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
   if (ipv6) flags |= MHD_USE_IPv6;
   const bool tls = !options_.tls_cert_pem.empty();
   if (tls) flags |= MHD_USE_TLS;
@@ -121,13 +150,15 @@ MHD_Result HttpServer::OnRequest(void* self, MHD_Connection* connection, const c
     size_t announced = 0;
     std::from_chars(length.data(), length.data() + length.size(), announced);
     if (announced > server.options_.max_body_bytes) {
-      return Send(connection, TextResponse(HttpStatus::kPayloadTooLarge,
+      return server.Send(connection, TextResponse(HttpStatus::kPayloadTooLarge,
                                            fmt::format("body over {} bytes", server.options_.max_body_bytes)));
     }
     *request_state = new RequestState();
     return MHD_YES;
   }
   RequestState& state = *static_cast<RequestState*>(*request_state);
+  // Called again after MHD_resume_connection: the deferred work is done.
+  if (state.deferred) return server.Send(connection, state.deferred->Finish());
   if (*upload_data_size > 0) {
     if (std::chrono::steady_clock::now() - state.started >
         std::chrono::seconds(2 * server.options_.connection_timeout_seconds)) {
@@ -143,7 +174,7 @@ MHD_Result HttpServer::OnRequest(void* self, MHD_Connection* connection, const c
     return MHD_YES;
   }
   if (state.too_large) {
-    return Send(connection, TextResponse(HttpStatus::kPayloadTooLarge,
+    return server.Send(connection, TextResponse(HttpStatus::kPayloadTooLarge,
                                          fmt::format("body over {} bytes", server.options_.max_body_bytes)));
   }
   HttpRequest request{method, url, Header(connection, MHD_HTTP_HEADER_AUTHORIZATION), state.body};
@@ -154,11 +185,38 @@ MHD_Result HttpServer::OnRequest(void* self, MHD_Connection* connection, const c
         return MHD_YES;
       },
       &request.query);
-  return Send(connection, server.handler_(request));
+  HttpResponse response = server.handler_(request);
+  if (!response.deferred) return server.Send(connection, std::move(response));
+  if (!server.AdmitSuspension()) {
+    return server.Send(connection, TextResponse(HttpStatus::kServiceUnavailable, "the collector is stopping; retry"));
+  }
+  state.deferred = std::move(response.deferred);
+  // Suspended before the work starts, so that ready() can never come first.
+  MHD_suspend_connection(connection);
+  state.deferred->Start([connection] { MHD_resume_connection(connection); });
+  return MHD_YES;
 }
 
-void HttpServer::OnCompleted(void*, MHD_Connection*, void** request_state, MHD_RequestTerminationCode) {
-  delete static_cast<RequestState*>(*request_state);
+bool HttpServer::AdmitSuspension() {
+  std::lock_guard lock(suspended_mutex_);
+  if (stopping_) return false;
+  ++suspended_;
+  return true;
+}
+
+void HttpServer::ReleaseSuspension() {
+  std::lock_guard lock(suspended_mutex_);
+  --suspended_;
+  // Under the lock: the destructor may return as soon as it sees 0.
+  all_resumed_.notify_all();
+}
+
+void HttpServer::OnCompleted(void* self, MHD_Connection*, void** request_state, MHD_RequestTerminationCode) {
+  auto* state = static_cast<RequestState*>(*request_state);
+  // A suspended connection is not processed, so a deferred request completes
+  // only after its resume (answered, or its client gone).
+  if (state != nullptr && state->deferred) static_cast<HttpServer*>(self)->ReleaseSuspension();
+  delete state;
   *request_state = nullptr;
 }
 

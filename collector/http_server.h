@@ -6,13 +6,24 @@
 //   GET  /healthz   -> "ok"
 //
 // Start() binds and serves from MHD's own threads; the destructor stops it.
+// A deferred answer (HttpResponse::deferred) holds no thread: its connection
+// is suspended (MHD_suspend_connection) until the work calls ready(), then
+// resumed and answered. So is a streamed body (/metrics) while its next bytes
+// are not ready. The destructor first waits until every deferred answer was
+// sent or its client went away and every suspended stream was resumed (MHD
+// must not be stopped with a suspended connection); from then it answers a
+// new deferred request 503 without starting it, and a stream waits for its
+// bytes on the thread.
 #pragma once
 
 #include <microhttpd.h>
 
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <string>
 
 #include "collector/http_types.h"
@@ -66,10 +77,21 @@ class HttpServer {
   static void OnCompleted(void* self, MHD_Connection* connection, void** request_state,
                           MHD_RequestTerminationCode code);
 
+  MHD_Result Send(MHD_Connection* connection, HttpResponse response);
+  MHD_Response* StreamedResponse(MHD_Connection* connection, std::shared_ptr<BodyStream> stream);
+  // Counts a suspension in, unless the server is stopping (false); a
+  // deferred request is released when it completes, a stream when resumed.
+  bool AdmitSuspension();
+  void ReleaseSuspension();
+
   HttpServerOptions options_;
   HttpHandler handler_;
   MHD_Daemon* daemon_ = nullptr;
   uint16_t port_ = 0;
+  std::mutex suspended_mutex_;
+  std::condition_variable all_resumed_;
+  size_t suspended_ = 0;  // admitted and not yet released
+  bool stopping_ = false;
 };
 
 }  // namespace vigie::collector

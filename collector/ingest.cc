@@ -33,6 +33,33 @@ std::string SchemaViolation(const v1::Batch& batch) {
 
 }  // namespace
 
+// A valid push between its validation and its answer: owns the batch that
+// the group committer reads, and keeps the commit's result for Finish.
+class Ingest::PendingPush final : public DeferredResponse {
+ public:
+  PendingPush(Ingest& ingest, std::string node_id, v1::Batch batch, int64_t now_ms)
+      : ingest_(ingest), node_id_(std::move(node_id)), batch_(std::move(batch)), now_ms_(now_ms) {}
+
+  void Start(std::function<void()> ready) override {
+    // `this` lives until Finish, which comes only after ready(): nothing
+    // here touches it after that call.
+    ingest_.committer_.Submit(BatchWrite{&node_id_, &batch_, now_ms_},
+                              [this, ready = std::move(ready)](Result<StoredBatch> stored) {
+                                stored_ = std::move(stored);
+                                ready();
+                              });
+  }
+
+  HttpResponse Finish() override { return ingest_.Acknowledge(node_id_, batch_, now_ms_, stored_); }
+
+ private:
+  Ingest& ingest_;
+  const std::string node_id_;
+  v1::Batch batch_;
+  const int64_t now_ms_;
+  Result<StoredBatch> stored_ = Fail(ErrorCode::kUnavailable, "not committed");
+};
+
 Ingest::Ingest(const CollectorConfig& config, GroupCommitter& committer, FleetState& state)
     : config_(config), committer_(committer), state_(state), rate_limiter_(config.max_pushes_per_minute) {
   for (const auto& [id, node] : config_.nodes) node_by_token_hash_.emplace(node.token_sha256, id);
@@ -81,10 +108,18 @@ HttpResponse Ingest::HandlePush(std::string_view authorization, std::string_view
     return response;
   }
 
-  const Result<StoredBatch> stored = committer_.Commit(claimed, batch, now_ms);
+  // A copy first: `claimed` lives in the batch that moves.
+  std::string node_id = claimed;
+  HttpResponse deferred;
+  deferred.deferred = std::make_shared<PendingPush>(*this, std::move(node_id), std::move(batch), now_ms);
+  return deferred;
+}
+
+HttpResponse Ingest::Acknowledge(const std::string& node_id, v1::Batch& batch, int64_t now_ms,
+                                 const Result<StoredBatch>& stored) {
   if (!stored) {
     ++counters_.pushes_store_error;
-    LogError("cannot store a batch of node {}: {}", claimed, stored.error().message);
+    LogError("cannot store a batch of node {}: {}", node_id, stored.error().message);
     return TextResponse(stored.error().code == ErrorCode::kUnavailable ? HttpStatus::kServiceUnavailable
                                                                        : HttpStatus::kInternalServerError,
                         "the collector cannot store reports now; keep them and retry");
@@ -104,7 +139,7 @@ HttpResponse Ingest::HandlePush(std::string_view authorization, std::string_view
     }
     newest = std::make_shared<v1::Report>(std::move(*batch.mutable_reports(candidate)));
   }
-  state_.Update(claimed, now_ms, std::move(newest), stored->facts);
+  state_.Update(node_id, now_ms, std::move(newest), stored->facts);
 
   v1::PushAck ack;
   ack.set_stored(stored->stored);

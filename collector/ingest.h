@@ -1,5 +1,6 @@
 // POST /v1/push: authenticates the node, validates the batch, stores it and
-// answers with a PushAck only after the store committed.
+// answers with a PushAck only after the store committed and the alerting
+// engine saw the reports.
 //
 //   401  no bearer token, or a token that belongs to no node
 //   403  a valid token used for another node's reports
@@ -10,7 +11,10 @@
 //        batch and retries
 //   200  a serialized v1::PushAck
 //
-// Thread-safe; called from the HTTP server's threads.
+// Thread-safe; called from the HTTP server's threads. A valid push's answer
+// is deferred (HttpResponse::deferred): its Start submits the batch to the
+// group committer, and its Finish gives the 200 or the 503. No thread waits
+// for the commit.
 #pragma once
 
 #include <atomic>
@@ -46,11 +50,19 @@ class Ingest {
   // (GroupCommitter::AfterCommit), before the push is answered.
   Ingest(const CollectorConfig& config, GroupCommitter& committer, FleetState& state);
 
+  // An error at once, or the deferred answer of a valid push.
   HttpResponse HandlePush(std::string_view authorization, std::string_view body, int64_t now_ms);
 
   const IngestCounters& counters() const { return counters_; }
 
  private:
+  class PendingPush;
+
+  // The answer to a push whose group commit is over; its newest report moves
+  // into the fleet's state.
+  HttpResponse Acknowledge(const std::string& node_id, v1::Batch& batch, int64_t now_ms,
+                           const Result<StoredBatch>& stored);
+
   const CollectorConfig& config_;
   GroupCommitter& committer_;
   FleetState& state_;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <future>
+
 #include "collector/token.h"
 #include "tests/testing/testing.h"
 
@@ -33,6 +35,17 @@ class IngestTest : public ::testing::Test {
     return batch.SerializeAsString();
   }
 
+  // HandlePush, and for a valid push its deferred answer, as the HTTP server
+  // gives it: Start, wait for ready(), Finish.
+  HttpResponse Push(std::string_view authorization, std::string_view body, int64_t now_ms) {
+    HttpResponse response = ingest_->HandlePush(authorization, body, now_ms);
+    if (!response.deferred) return response;
+    std::promise<void> ready;
+    response.deferred->Start([&ready] { ready.set_value(); });
+    ready.get_future().wait();
+    return response.deferred->Finish();
+  }
+
   int64_t Stored(const std::string& node) { return store_->CountReports(node).value(); }
 
   testing::TempDir dir_;
@@ -44,7 +57,7 @@ class IngestTest : public ::testing::Test {
 };
 
 TEST_F(IngestTest, StoresAndAcknowledges) {
-  const HttpResponse response = ingest_->HandlePush("Bearer token-1", BatchOf("rennes-1", {1, 2, 3}), 5000);
+  const HttpResponse response = Push("Bearer token-1", BatchOf("rennes-1", {1, 2, 3}), 5000);
   ASSERT_EQ(response.status, HttpStatus::kOk) << response.body;
   v1::PushAck ack;
   ASSERT_TRUE(ack.ParseFromString(response.body));
@@ -58,9 +71,19 @@ TEST_F(IngestTest, StoresAndAcknowledges) {
   EXPECT_EQ(nodes[0].last_seen_ms, 5000);
 }
 
+TEST_F(IngestTest, AValidPushIsStoredOnlyOnceStartedAndReadyOnlyOnceCommitted) {
+  const HttpResponse deferred = ingest_->HandlePush("Bearer token-1", BatchOf("rennes-1", {1, 2}), 5000);
+  ASSERT_TRUE(deferred.deferred);
+  EXPECT_EQ(Stored("rennes-1"), 0);
+  std::promise<int64_t> stored_when_ready;
+  deferred.deferred->Start([&] { stored_when_ready.set_value(Stored("rennes-1")); });
+  EXPECT_EQ(stored_when_ready.get_future().get(), 2);
+  EXPECT_EQ(deferred.deferred->Finish().status, HttpStatus::kOk);
+}
+
 TEST_F(IngestTest, AReplayedBatchIsAcknowledgedAndNotStoredTwice) {
-  ASSERT_EQ(ingest_->HandlePush("Bearer token-1", BatchOf("rennes-1", {1, 2}), 1).status, HttpStatus::kOk);
-  const HttpResponse again = ingest_->HandlePush("Bearer token-1", BatchOf("rennes-1", {1, 2, 3}), 2);
+  ASSERT_EQ(Push("Bearer token-1", BatchOf("rennes-1", {1, 2}), 1).status, HttpStatus::kOk);
+  const HttpResponse again = Push("Bearer token-1", BatchOf("rennes-1", {1, 2, 3}), 2);
   ASSERT_EQ(again.status, HttpStatus::kOk);
   v1::PushAck ack;
   ASSERT_TRUE(ack.ParseFromString(again.body));
@@ -70,15 +93,15 @@ TEST_F(IngestTest, AReplayedBatchIsAcknowledgedAndNotStoredTwice) {
 }
 
 TEST_F(IngestTest, AWrongTokenIs401AndStoresNothing) {
-  EXPECT_EQ(ingest_->HandlePush("Bearer nope", BatchOf("rennes-1", {1}), 1).status, HttpStatus::kUnauthorized);
-  EXPECT_EQ(ingest_->HandlePush("", BatchOf("rennes-1", {1}), 1).status, HttpStatus::kUnauthorized);
-  EXPECT_EQ(ingest_->HandlePush("Basic dG9rZW4tMQ==", BatchOf("rennes-1", {1}), 1).status, HttpStatus::kUnauthorized);
+  EXPECT_EQ(Push("Bearer nope", BatchOf("rennes-1", {1}), 1).status, HttpStatus::kUnauthorized);
+  EXPECT_EQ(Push("", BatchOf("rennes-1", {1}), 1).status, HttpStatus::kUnauthorized);
+  EXPECT_EQ(Push("Basic dG9rZW4tMQ==", BatchOf("rennes-1", {1}), 1).status, HttpStatus::kUnauthorized);
   EXPECT_EQ(Stored("rennes-1"), 0);
   EXPECT_TRUE(state_.Snapshot().empty());
 }
 
 TEST_F(IngestTest, ANodesTokenCannotSpeakForAnother) {
-  const HttpResponse response = ingest_->HandlePush("Bearer token-2", BatchOf("rennes-1", {1}), 1);
+  const HttpResponse response = Push("Bearer token-2", BatchOf("rennes-1", {1}), 1);
   EXPECT_EQ(response.status, HttpStatus::kForbidden);
   EXPECT_EQ(response.body, "this token belongs to node lyon-1; it cannot push for 'rennes-1'\n");
   EXPECT_EQ(Stored("rennes-1"), 0);
@@ -89,17 +112,17 @@ TEST_F(IngestTest, ABatchMixingNodesIsRefusedWhole) {
   v1::Batch batch;
   batch.ParseFromString(BatchOf("rennes-1", {1}));
   batch.MergeFromString(BatchOf("lyon-1", {2}));
-  const HttpResponse response = ingest_->HandlePush("Bearer token-1", batch.SerializeAsString(), 1);
+  const HttpResponse response = Push("Bearer token-1", batch.SerializeAsString(), 1);
   EXPECT_EQ(response.status, HttpStatus::kBadRequest);
   EXPECT_EQ(Stored("rennes-1"), 0);
 }
 
 TEST_F(IngestTest, GarbageAndSchemaViolationsAre400WithTheReason) {
-  EXPECT_EQ(ingest_->HandlePush("Bearer token-1", "\xff\xff\xff garbage", 1).status, HttpStatus::kBadRequest);
-  const HttpResponse empty = ingest_->HandlePush("Bearer token-1", "", 1);
+  EXPECT_EQ(Push("Bearer token-1", "\xff\xff\xff garbage", 1).status, HttpStatus::kBadRequest);
+  const HttpResponse empty = Push("Bearer token-1", "", 1);
   EXPECT_EQ(empty.status, HttpStatus::kBadRequest);
   EXPECT_EQ(empty.body, "the batch holds no report\n");
-  const HttpResponse zero = ingest_->HandlePush("Bearer token-1", BatchOf("rennes-1", {0}), 1);
+  const HttpResponse zero = Push("Bearer token-1", BatchOf("rennes-1", {0}), 1);
   EXPECT_EQ(zero.status, HttpStatus::kBadRequest);
   EXPECT_EQ(zero.body, "report 0 has seq 0 (sequence numbers start at 1)\n");
   EXPECT_EQ(Stored("rennes-1"), 0);
@@ -109,20 +132,20 @@ TEST_F(IngestTest, AFloodFromOneNodeGets429WithRetryAfterAndOthersAreUnaffected)
   config_.max_pushes_per_minute = 3;
   ingest_ = std::make_unique<Ingest>(config_, *committer_, state_);
   for (uint64_t seq = 1; seq <= 3; ++seq) {
-    ASSERT_EQ(ingest_->HandlePush("Bearer token-1", BatchOf("rennes-1", {seq}), 0).status, HttpStatus::kOk);
+    ASSERT_EQ(Push("Bearer token-1", BatchOf("rennes-1", {seq}), 0).status, HttpStatus::kOk);
   }
-  const HttpResponse limited = ingest_->HandlePush("Bearer token-1", BatchOf("rennes-1", {4}), 0);
+  const HttpResponse limited = Push("Bearer token-1", BatchOf("rennes-1", {4}), 0);
   EXPECT_EQ(limited.status, HttpStatus::kTooManyRequests);
   ASSERT_EQ(limited.headers.size(), 1u);
   EXPECT_EQ(limited.headers[0], (std::pair<std::string, std::string>{"Retry-After", "20"}));
-  EXPECT_EQ(ingest_->HandlePush("Bearer token-2", BatchOf("lyon-1", {1}), 0).status, HttpStatus::kOk);
+  EXPECT_EQ(Push("Bearer token-2", BatchOf("lyon-1", {1}), 0).status, HttpStatus::kOk);
   EXPECT_EQ(Stored("rennes-1"), 3);
 }
 
 TEST_F(IngestTest, RebootsAndTheLastShutdownAreTracked) {
   v1::Batch batch;
   batch.ParseFromString(BatchOf("rennes-1", {1}));
-  ASSERT_EQ(ingest_->HandlePush("Bearer token-1", batch.SerializeAsString(), 1000).status, HttpStatus::kOk);
+  ASSERT_EQ(Push("Bearer token-1", batch.SerializeAsString(), 1000).status, HttpStatus::kOk);
   // The machine lost power: a new boot id, and the agent found no clean-shutdown marker.
   v1::Report& report = *batch.mutable_reports(0);
   report.set_boot_id("0f6e1d3c-1d2b-4b7e-9a51-6c2f0d7b8e11");
@@ -130,7 +153,7 @@ TEST_F(IngestTest, RebootsAndTheLastShutdownAreTracked) {
   v1::Event* started = report.add_events();
   started->set_kind(v1::Event::AGENT_STARTED);
   started->set_previous_shutdown_clean(false);
-  ASSERT_EQ(ingest_->HandlePush("Bearer token-1", batch.SerializeAsString(), 601'000).status, HttpStatus::kOk);
+  ASSERT_EQ(Push("Bearer token-1", batch.SerializeAsString(), 601'000).status, HttpStatus::kOk);
   const std::vector<NodeState> nodes = state_.Snapshot();
   ASSERT_EQ(nodes.size(), 1u);
   EXPECT_EQ(nodes[0].facts.boots, 1u);
@@ -140,8 +163,8 @@ TEST_F(IngestTest, RebootsAndTheLastShutdownAreTracked) {
 }
 
 TEST_F(IngestTest, OldReportsArePrunedAndRecentOnesKept) {
-  ASSERT_EQ(ingest_->HandlePush("Bearer token-1", BatchOf("rennes-1", {1, 2}), 1'000).status, HttpStatus::kOk);
-  ASSERT_EQ(ingest_->HandlePush("Bearer token-1", BatchOf("rennes-1", {3}), 5'000).status, HttpStatus::kOk);
+  ASSERT_EQ(Push("Bearer token-1", BatchOf("rennes-1", {1, 2}), 1'000).status, HttpStatus::kOk);
+  ASSERT_EQ(Push("Bearer token-1", BatchOf("rennes-1", {3}), 5'000).status, HttpStatus::kOk);
   auto pruned = store_->PruneReports(2'000, 1);
   ASSERT_TRUE(pruned);
   EXPECT_EQ(*pruned, 1);
@@ -151,7 +174,7 @@ TEST_F(IngestTest, OldReportsArePrunedAndRecentOnesKept) {
 }
 
 TEST_F(IngestTest, WhatWasAcknowledgedIsThereAfterReopening) {
-  ASSERT_EQ(ingest_->HandlePush("Bearer token-1", BatchOf("rennes-1", {7}), 99).status, HttpStatus::kOk);
+  ASSERT_EQ(Push("Bearer token-1", BatchOf("rennes-1", {7}), 99).status, HttpStatus::kOk);
   ingest_.reset();
   committer_.reset();
   store_.reset();

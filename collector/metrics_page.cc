@@ -9,6 +9,7 @@
 #include <map>
 #include <mutex>
 #include <thread>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -33,10 +34,31 @@ class PageStream : public BodyStream {
     producer_.join();
   }
 
-  size_t Read(std::span<char> out) override {
+  size_t Read(std::span<char> out) override { return Next(out, /*wait=*/true); }
+  size_t TryRead(std::span<char> out) override { return Next(out, /*wait=*/false); }
+
+  void WhenReady(std::function<void()> ready) override {
+    {
+      std::lock_guard lock(mutex_);
+      if (ready_.empty() && !finished_) {
+        wake_ = std::move(ready);
+        return;
+      }
+    }
+    ready();
+  }
+
+ private:
+  static constexpr size_t kAhead = 4;
+
+  size_t Next(std::span<char> out, bool wait) {
     while (offset_ == current_.size()) {
       std::unique_lock lock(mutex_);
-      changed_.wait(lock, [&] { return !ready_.empty() || finished_; });
+      if (wait) {
+        changed_.wait(lock, [&] { return !ready_.empty() || finished_; });
+      } else if (ready_.empty() && !finished_) {
+        return kNotReady;
+      }
       if (ready_.empty()) return 0;
       current_ = std::move(ready_.front());
       ready_.pop_front();
@@ -48,9 +70,6 @@ class PageStream : public BodyStream {
     offset_ += n;
     return n;
   }
-
- private:
-  static constexpr size_t kAhead = 4;
 
   void Produce(std::function<void(Exposition&)> render) {
     {
@@ -64,20 +83,29 @@ class PageStream : public BodyStream {
     // the collector's size after it.
     render = nullptr;
     malloc_trim(0);
+    std::function<void()> wake;
     {
       std::lock_guard lock(mutex_);
       finished_ = true;
+      wake = std::exchange(wake_, nullptr);
     }
     changed_.notify_all();
+    if (wake) wake();
   }
 
   // False once the reader is gone.
   bool Hand(std::string piece) {
-    std::unique_lock lock(mutex_);
-    changed_.wait(lock, [&] { return ready_.size() < kAhead || abandoned_; });
-    if (abandoned_) return false;
-    if (!piece.empty()) ready_.push_back(std::move(piece));
+    std::function<void()> wake;
+    {
+      std::unique_lock lock(mutex_);
+      changed_.wait(lock, [&] { return ready_.size() < kAhead || abandoned_; });
+      if (abandoned_) return false;
+      if (piece.empty()) return true;
+      ready_.push_back(std::move(piece));
+      wake = std::exchange(wake_, nullptr);
+    }
     changed_.notify_all();
+    if (wake) wake();
     return true;
   }
 
@@ -86,6 +114,7 @@ class PageStream : public BodyStream {
   std::deque<std::string> ready_;
   bool finished_ = false;
   bool abandoned_ = false;
+  std::function<void()> wake_;  // WhenReady's, until a piece or the end comes
   std::string current_;  // the reader's
   size_t offset_ = 0;    // the reader's
   std::thread producer_;  // last: starts once the rest is built

@@ -6,6 +6,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <future>
+
 namespace vigie::collector {
 namespace {
 
@@ -76,6 +78,29 @@ TEST(MetricsPage, AStreamedPageIsTheSameBytesAsTheWholePage) {
   while (const size_t n = stream->Read(buffer)) streamed.append(buffer.data(), n);
   EXPECT_EQ(streamed, expected);
   EXPECT_EQ(stream->Read(buffer), 0u);
+}
+
+TEST(MetricsPage, TryReadNeverWaitsAndWhenReadySaysWhenItWouldNot) {
+  Exposition whole;
+  RenderManySamples(whole);
+  const std::string expected = whole.Take();
+
+  const std::shared_ptr<BodyStream> stream = StreamPage(RenderManySamples);
+  std::string streamed;
+  std::vector<char> buffer(10'000);
+  while (true) {
+    const size_t n = stream->TryRead(buffer);
+    if (n == 0) break;
+    if (n == BodyStream::kNotReady) {
+      std::promise<void> ready;
+      stream->WhenReady([&ready] { ready.set_value(); });
+      ready.get_future().wait();
+      continue;
+    }
+    streamed.append(buffer.data(), n);
+  }
+  EXPECT_EQ(streamed, expected);
+  EXPECT_EQ(stream->TryRead(buffer), 0u);
 }
 
 TEST(MetricsPage, AStreamDroppedBeforeItsEndStopsItsRender) {

@@ -28,6 +28,21 @@ using testing::ChildProcess;
 const std::string kAgent = std::string(VIGIE_BINARY_DIR) + "/agent/vigie-agent";
 const std::string kNode = "rennes-2";
 
+// A push stored as the collector stores it, then answered 500: the ack lost
+// on its way back.
+class LostAck final : public collector::DeferredResponse {
+ public:
+  explicit LostAck(std::shared_ptr<collector::DeferredResponse> push) : push_(std::move(push)) {}
+  void Start(std::function<void()> ready) override { push_->Start(std::move(ready)); }
+  HttpResponse Finish() override {
+    push_->Finish();
+    return HttpResponse{HttpStatus::kInternalServerError, "text/plain", "lost ack\n"};
+  }
+
+ private:
+  std::shared_ptr<collector::DeferredResponse> push_;
+};
+
 // A real collector (store, ingest) behind an HTTP front the test controls.
 class TestCollector {
  public:
@@ -52,7 +67,10 @@ class TestCollector {
       const Mode mode = mode_.load();
       if (mode == Mode::kFail500) return HttpResponse{HttpStatus::kInternalServerError, "text/plain", "injected\n"};
       HttpResponse response = collector_->Handle(request);
-      if (mode == Mode::kStoreThenFail500) return HttpResponse{HttpStatus::kInternalServerError, "text/plain", "lost ack\n"};
+      if (mode == Mode::kStoreThenFail500) {
+        if (response.deferred) response.deferred = std::make_shared<LostAck>(std::move(response.deferred));
+        else response = HttpResponse{HttpStatus::kInternalServerError, "text/plain", "lost ack\n"};
+      }
       return response;
     });
     const Result<void> started = server_->Start();
