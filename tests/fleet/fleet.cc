@@ -30,7 +30,7 @@ std::string Lower(std::string text) {
   return text;
 }
 // A member's own Matrix ID; the collector opens a direct room with it.
-std::string MatrixIdOf(const std::string& member) { return "@" + Lower(member) + ":fleet.test"; }
+std::string MatrixIdOf(const std::string& member) { return fmt::format("@{}:fleet.test", Lower(member)); }
 std::string AddressOf(const std::string& member) { return Lower(member) + "@fleet.test"; }
 
 std::string Ms(std::chrono::milliseconds d) { return std::to_string(d.count()) + "ms"; }
