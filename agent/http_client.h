@@ -14,10 +14,11 @@
 // byte of the answer arrived is sent once more on a new connection (safe for
 // the agent: the collector deduplicates reports).
 //
-// https:// goes through GnuTLS (agent/tls_session.h), loaded only when an
-// https:// client is created: an http:// agent never maps it. The server's
+// https:// goes through mbedTLS (agent/tls_session.h). The server's
 // certificate must chain to `ca_file` (or, when empty, to the system's trust
-// store) and name the URL's host (DNS name or IP address).
+// store) and name the URL's host (DNS name or IP address). Host names are
+// looked up in /etc/hosts, then DNS, whatever nsswitch.conf says
+// (http_client.cc says why).
 //
 // Errors are Result errors with a message for a person ("connect to
 // 127.0.0.1:9: Connection refused"). Blocking; not thread-safe.
@@ -62,8 +63,8 @@ struct HttpClientOptions {
 
 class HttpClient {
  public:
-  // Fails on a bad URL, or for https on a CA file GnuTLS cannot read or a
-  // GnuTLS it cannot load. Does not connect yet.
+  // Fails on a bad URL, or for https on a CA file without a readable CA
+  // certificate. Does not connect yet.
   static Result<HttpClient> Create(HttpClientOptions options);
 
   HttpClient(HttpClient&&) noexcept;

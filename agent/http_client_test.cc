@@ -254,7 +254,7 @@ TEST(HttpClient, TimesOutWhenTheServerNeverAnswers) {
   EXPECT_LT(took, 3s);
 }
 
-// An HTTPS server on 127.0.0.1 (libmicrohttpd with GnuTLS) answering 200 "ok".
+// An HTTPS server on 127.0.0.1 (libmicrohttpd, its own GnuTLS) answering 200 "ok".
 class TlsServer {
  public:
   TlsServer(const std::string& key_pem, const std::string& cert_pem) : key_(key_pem), cert_(cert_pem) {
@@ -340,13 +340,36 @@ TEST(HttpClientTls, RefusesACertificateFromAnotherCa) {
       << response.error().message;
 }
 
+// One POST over https to `host`, served a throwaway certificate with
+// subject CN `name` and `san`, that certificate being the client's CA file.
+Result<HttpResponse> PostToCertifiedServer(const std::string& host, const std::string& name, const std::string& san) {
+  testing::TempDir dir;
+  const Certificate certificate = MakeCertificate(dir, name, san);
+  TlsServer server(certificate.key_pem, certificate.cert_pem);
+  HttpClient client =
+      MakeClient("https://" + host + ":" + std::to_string(server.port()), 5s, certificate.cert_file);
+  return client.Post("/v1/push", "text/plain", "x");
+}
+
 TEST(HttpClientTls, RefusesACertificateForAnotherHost) {
   if (!std::filesystem::exists("/usr/bin/openssl")) GTEST_SKIP() << "openssl is not installed";
-  testing::TempDir dir;
-  const Certificate certificate = MakeCertificate(dir, "collector", "DNS:collector.example.org");
-  TlsServer server(certificate.key_pem, certificate.cert_pem);
-  HttpClient client = MakeClient("https://127.0.0.1:" + std::to_string(server.port()), 5s, certificate.cert_file);
-  const Result<HttpResponse> response = client.Post("/v1/push", "text/plain", "x");
+  const Result<HttpResponse> response = PostToCertifiedServer("127.0.0.1", "collector", "DNS:collector.example.org");
+  ASSERT_FALSE(response);
+  EXPECT_NE(response.error().message.find("not issued for 127.0.0.1"), std::string::npos) << response.error().message;
+}
+
+TEST(HttpClientTls, PostsToAHostNameFromEtcHostsThatTheCertificateNames) {
+  if (!std::filesystem::exists("/usr/bin/openssl")) GTEST_SKIP() << "openssl is not installed";
+  const Result<HttpResponse> response = PostToCertifiedServer("localhost", "collector", "DNS:localhost");
+  ASSERT_TRUE(response) << response.error().message;
+  EXPECT_EQ(response->status, 200);
+}
+
+// The address spelt as the subject's CN and as a DNS name does not count:
+// only an iPAddress SAN names an IP host.
+TEST(HttpClientTls, RefusesACertificateForAnotherIpAddress) {
+  if (!std::filesystem::exists("/usr/bin/openssl")) GTEST_SKIP() << "openssl is not installed";
+  const Result<HttpResponse> response = PostToCertifiedServer("127.0.0.1", "127.0.0.1", "IP:127.0.0.2,DNS:127.0.0.1");
   ASSERT_FALSE(response);
   EXPECT_NE(response.error().message.find("not issued for 127.0.0.1"), std::string::npos) << response.error().message;
 }

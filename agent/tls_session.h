@@ -1,16 +1,18 @@
-// TLS for the agent's HTTP client (agent/http_client.h), through GnuTLS.
+// TLS for the agent's HTTP client (agent/http_client.h), through mbedTLS
+// (2.28, Debian's libmbedtls-dev), linked statically.
 //
-// GnuTLS and its dependencies (nettle, hogweed, gmp, p11-kit, tasn1, idn2,
-// unistring) add ~2.9 MB of peak RSS and ~450 kB of RssAnon to the agent
-// (BENCHMARKS.md, agent footprint), so libgnutls.so.30 is opened with
-// dlopen when the first https:// client is created, never for an agent
-// that only talks http://.
+// mbedTLS rather than GnuTLS: the agent is a static executable (resident
+// memory, BENCHMARKS.md, agent footprint), which cannot load a shared
+// GnuTLS without a second libc; GnuTLS and its eight dependencies cost
+// ~2.9 MB of peak RSS, the mbedTLS code the client uses a few hundred kB.
 //
 // The session runs over a non-blocking socket that the caller connected and
-// keeps owning; every call waits (poll) at most until its deadline.
-// Certificates are verified against the credentials' CAs and the host name
-// (DNS name, or IP address against the certificate's IP SANs); SNI is sent
-// for DNS names. Not thread-safe.
+// keeps owning; every call waits (poll) at most until its deadline. TLS 1.2
+// at least. Certificates are verified against the credentials' CAs and the
+// host: a DNS name against the certificate's DNS names (mbedTLS), an IP
+// address against its IP address SANs (RFC 5280, section 4.2.1.6; checked
+// here, mbedTLS 2.28 compares names only). SNI is sent for DNS names.
+// Not thread-safe.
 #pragma once
 
 #include <chrono>
@@ -30,7 +32,10 @@ using Deadline = std::chrono::steady_clock::time_point;
 // error naming `what` at the deadline.
 Result<void> WaitForFd(int fd, short events, Deadline deadline, std::string_view what);
 
-// The CAs to trust: a PEM file, or the system's store when `ca_file` is empty.
+// The CAs to trust, a PEM file, or the system's store when `ca_file` is
+// empty (Debian's bundle, /etc/ssl/certs/ca-certificates.crt: ~150 CAs,
+// some 300 kB of heap once parsed), with the random generator and the TLS
+// configuration that the sessions share.
 class TlsCredentials {
  public:
   static Result<std::shared_ptr<TlsCredentials>> Load(const std::filesystem::path& ca_file);
@@ -40,9 +45,10 @@ class TlsCredentials {
 
  private:
   friend class TlsSession;
-  TlsCredentials() = default;
-  void* credentials_ = nullptr;  // gnutls_certificate_credentials_t
-  std::string ca_description_;   // for messages: the file, or "the system's CA store"
+  struct State;
+  TlsCredentials();
+  std::unique_ptr<State> state_;
+  std::string ca_description_;  // for messages: the file, or "the system's CA store"
 };
 
 class TlsSession {
@@ -61,10 +67,11 @@ class TlsSession {
   Result<size_t> Receive(char* buffer, size_t size, Deadline deadline);
 
  private:
-  TlsSession() = default;
-  void* session_ = nullptr;  // gnutls_session_t
-  int fd_ = -1;
+  struct State;
+  TlsSession();
+  // Declared first, so destroyed last: the session uses its configuration.
   std::shared_ptr<const TlsCredentials> credentials_;
+  std::unique_ptr<State> state_;
 };
 
 }  // namespace vigie::agent

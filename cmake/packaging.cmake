@@ -57,9 +57,11 @@ set(CPACK_DEBIAN_AGENT_DESCRIPTION "Vigie agent: pushes this machine's hardware 
 Reads sensors, SMART and power at almost no cost, never wakes a sleeping
 disk, and pushes the reports to one or more vigie-collector instances.")
 set(CPACK_DEBIAN_AGENT_PACKAGE_SUGGESTS "lm-sensors")
-# GnuTLS is opened with dlopen for https:// collectors (agent/tls_session.h),
-# which dpkg-shlibdeps cannot see.
-set(CPACK_DEBIAN_AGENT_PACKAGE_DEPENDS "init-system-helpers (>= 1.54), libgnutls30 (>= 3.7)")
+# The agent is a static executable (agent/CMakeLists.txt), mbedTLS included:
+# no shared library to depend on. Its https:// client reads Debian's CA
+# bundle when no ca_file is configured.
+set(CPACK_DEBIAN_AGENT_PACKAGE_DEPENDS "init-system-helpers (>= 1.54)")
+set(CPACK_DEBIAN_AGENT_PACKAGE_RECOMMENDS "ca-certificates")
 set(CPACK_DEBIAN_AGENT_PACKAGE_CONTROL_EXTRA
     "${PROJECT_SOURCE_DIR}/packaging/debian/agent/conffiles;${PROJECT_SOURCE_DIR}/packaging/debian/agent/postinst;${PROJECT_SOURCE_DIR}/packaging/debian/agent/prerm;${PROJECT_SOURCE_DIR}/packaging/debian/agent/postrm")
 set(CPACK_DEBIAN_AGENT_PACKAGE_CONTROL_STRICT_PERMISSION ON)

@@ -633,7 +633,7 @@ int RealAgents(const Flags& flags, const Scratch& s) {
              "[heap] in largest mappings:\n{}",
              ProcField(backlog_ram, "status", "VmHWM"), ProcField(backlog_ram, "status", "VmRSS"),
              ProcField(backlog_ram, "status", "RssAnon"), TopMappings(backlog_ram, 2));
-  fmt::print("    the same with an https:// collector (a closed port; GnuTLS loaded, CA file read): VmHWM {} kB  "
+  fmt::print("    the same with an https:// collector (a closed port; TLS configured, CA file read): VmHWM {} kB  "
              "VmRSS {} kB  RssAnon {} kB\n{}",
              ProcField(backlog_tls, "status", "VmHWM"), ProcField(backlog_tls, "status", "VmRSS"),
              ProcField(backlog_tls, "status", "RssAnon"), TopMappings(backlog_tls, 6));

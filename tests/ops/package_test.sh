@@ -33,13 +33,15 @@ collector_deb=$(ls "$work"/vigie-collector_*.deb 2>/dev/null)
 [ -f "$agent_deb" ] && [ -f "$collector_deb" ] || { ls "$work"; fail "cpack made no vigie-agent/vigie-collector .deb"; exit 1; }
 echo "ok: built $(basename "$agent_deb") $(basename "$collector_deb")"
 
-for deb in "$agent_deb" "$collector_deb"; do
-  depends=$(dpkg-deb -f "$deb" Depends)
-  case "$depends" in *libc6*) echo "ok: $(basename "$deb") Depends: $depends" ;; *) fail "$(basename "$deb"): no computed Depends ($depends)" ;; esac
-done
-# The agent opens GnuTLS with dlopen (https:// collectors), which dpkg-shlibdeps cannot see.
-case "$(dpkg-deb -f "$agent_deb" Depends)" in *libgnutls30*) ;; *) fail "vigie-agent does not depend on libgnutls30" ;; esac
-case "$(dpkg-deb -f "$collector_deb" Depends)" in *libmicrohttpd*) ;; *) fail "vigie-collector does not depend on libmicrohttpd" ;; esac
+depends=$(dpkg-deb -f "$collector_deb" Depends)
+case "$depends" in *libc6*) echo "ok: $(basename "$collector_deb") Depends: $depends" ;; *) fail "$(basename "$collector_deb"): no computed Depends ($depends)" ;; esac
+case "$depends" in *libmicrohttpd*) ;; *) fail "vigie-collector does not depend on libmicrohttpd" ;; esac
+# The agent is a static executable (glibc and mbedTLS linked in): it needs no
+# shared library, and reads Debian's CA bundle for https:// without a ca_file.
+depends=$(dpkg-deb -f "$agent_deb" Depends)
+[ "$depends" = "init-system-helpers (>= 1.54)" ] && echo "ok: $(basename "$agent_deb") Depends: $depends" \
+  || fail "vigie-agent Depends: $depends (expected init-system-helpers only)"
+case "$(dpkg-deb -f "$agent_deb" Recommends)" in *ca-certificates*) ;; *) fail "vigie-agent does not recommend ca-certificates" ;; esac
 
 dpkg -i "$agent_deb" "$collector_deb" >"$work/dpkg.log" 2>&1 || { cat "$work/dpkg.log"; fail "dpkg -i"; exit 1; }
 echo "ok: dpkg -i"
