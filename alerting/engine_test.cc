@@ -216,6 +216,35 @@ TEST_F(EngineTest, UnexpectedRebootsOfOneSiteMakeOneMessage) {
   EXPECT_EQ(matrix_.To("!alice:x").size(), 1u);
 }
 
+TEST_F(EngineTest, ANodesDueRebootFiresItsSitesPendingRebootsWithoutATick) {
+  Both(1);
+  for (const char* node : {"rennes-1", "rennes-2"}) {
+    v1::Report r = testing::BasicReport(node, now_, 1);
+    r.set_boot_id(std::string("new-") + node);
+    v1::Event* e = r.add_events();
+    e->set_kind(v1::Event::AGENT_STARTED);
+    e->set_previous_shutdown_clean(false);
+    e->set_previous_boot_id("boot-" + std::string(node));
+    Report(r);
+    now_ += 30'000;
+  }
+  // rennes-1's reboot is due (group_window after it), rennes-2's not yet: a
+  // report of rennes-1 alone fires both, as one group.
+  now_ += 2 * kMinute - 30'000;
+  v1::Report later = testing::BasicReport("rennes-1", now_, 2);
+  later.set_boot_id("new-rennes-1");
+  Report(later);
+  const Result<std::vector<OutboxEntry>> outbox = engine_->ListOutbox();
+  ASSERT_TRUE(outbox) << outbox.error().message;
+  std::vector<std::string> to_alice;
+  for (const OutboxEntry& entry : *outbox) {
+    if (entry.target == "!alice:x") to_alice.push_back(entry.text);
+  }
+  ASSERT_EQ(to_alice.size(), 1u);
+  EXPECT_THAT(to_alice[0], HasSubstr("rennes-1 restarted without shutting down"));
+  EXPECT_THAT(to_alice[0], HasSubstr("rennes-2 restarted without shutting down"));
+}
+
 TEST_F(EngineTest, CleanRestartOrAgentCrashIsNoRebootAlert) {
   v1::Report clean = testing::BasicReport("rennes-1", now_, 1);
   v1::Event* e = clean.add_events();
