@@ -100,6 +100,14 @@ Result<std::unique_ptr<Store>> Store::Open(const std::filesystem::path& path, Mo
                                             sqlite3_errmsg(store->checkpointer_)));
   }
   sqlite3_busy_timeout(store->checkpointer_, 5000);
+  // A connection learns that the database is in WAL mode only when it first
+  // reads it; until then sqlite3_wal_checkpoint_v2 on it returns SQLITE_OK
+  // having done nothing (the checkpoints then all ran inside COMMIT, at
+  // wal_autocheckpoint's 20000 pages).
+  if (sqlite3_exec(store->checkpointer_, "PRAGMA schema_version", nullptr, nullptr, nullptr) != SQLITE_OK) {
+    return Fail(ErrorCode::kIo, fmt::format("cannot read {} to checkpoint it: {}", path.string(),
+                                            sqlite3_errmsg(store->checkpointer_)));
+  }
   auto insert = store->Prepare(
       "INSERT OR IGNORE INTO reports(node_id, boot_id, seq, received_ms, timestamp_ms, body) "
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
