@@ -111,10 +111,18 @@ void Engine::Evaluate(const std::string& node_id, const std::string& site, const
     if (!seen.node_id.empty()) site_nodes_[seen.site].erase(node_id);
     site_nodes_[site].insert(node_id);
   }
+  const bool known = seen.node_id == node_id && seen.site == site;
   seen.node_id = node_id;
   seen.site = site;
   seen.last_seen_ms = std::max(seen.last_seen_ms, received_ms);
-  if (auto r = db_->SaveNode(seen); !r) LogError("alerting: cannot save node {}: {}", node_id, r.error().message);
+  if (known) {
+    // Only the time moved: the next Tick writes it. A row per report made
+    // every group commit a write of this connection, so an fsync, and made
+    // SQLite drop the store connection's page cache.
+    unsaved_seen_.insert(node_id);
+  } else if (auto r = db_->SaveNode(seen); !r) {
+    LogError("alerting: cannot save node {}: {}", node_id, r.error().message);
+  }
 
   auto counters = counters_.find(node_id);
   if (counters == counters_.end()) {
@@ -439,10 +447,29 @@ Notifier* Engine::NotifierFor(Channel channel) const {
   return channel == Channel::kMatrix ? notifiers_.matrix : notifiers_.email;
 }
 
+Engine::~Engine() {
+  std::lock_guard lock(mutex_);
+  const bool began = db_->Begin().has_value();
+  SaveSeen();
+  if (began) {
+    if (auto r = db_->Commit(); !r) LogError("alerting: cannot commit: {}", r.error().message);
+  }
+}
+
+void Engine::SaveSeen() {
+  for (const std::string& node_id : unsaved_seen_) {
+    if (auto r = db_->SaveNode(nodes_.at(node_id)); !r) {
+      LogError("alerting: cannot save node {}: {}", node_id, r.error().message);
+    }
+  }
+  unsaved_seen_.clear();
+}
+
 void Engine::Tick(int64_t now_ms) {
   {
     std::lock_guard lock(mutex_);
     const bool began = db_->Begin().has_value();
+    SaveSeen();
     Advance(now_ms);
     Flush(now_ms);
     if (now_ms - last_prune_ms_ >= kPruneEveryMs) {

@@ -32,6 +32,9 @@
 //                                              Tick's, so that its cost grows neither
 //                                              with the fleet nor with the site;
 //   Tick(now_ms)                               every few seconds, from one thread.
+// When a known node was last heard is written by the next Tick (or the
+// destructor), not by the report: after a crash, a node's offline alert may
+// count from a report up to one tick older than its last.
 // Tick delivers due outbox entries through the notifiers without holding the
 // engine's lock, so it may block for the notifiers' timeouts (keep it on its
 // own thread); everything else is quick. Thread-safe.
@@ -78,6 +81,8 @@ class Engine {
   // Opens (creates) the tables in `database`. The notifiers must outlive the engine.
   static Result<std::unique_ptr<Engine>> Open(AlertingConfig config, const std::filesystem::path& database,
                                               Notifiers notifiers);
+  // Writes when the nodes were last heard (see Tick).
+  ~Engine();
 
   void OnReport(const std::string& node_id, const std::string& site, const v1::Report& report, int64_t received_ms);
   // OnReport for each, in order, in one transaction (one fsync for all: the
@@ -123,6 +128,8 @@ class Engine {
   bool Suppressed(const Alert& alert, int64_t now_ms) const;
   void Emit(const Alert& alert, EventKind kind, int64_t now_ms);
   void Flush(int64_t now_ms);
+  // Writes the last_seen_ms of unsaved_seen_'s nodes.
+  void SaveSeen();
   void Save(Alert& alert);
   void EnqueueAdminNotice(const std::string& rule, const std::string& subject, const std::string& summary,
                           int64_t now_ms);
@@ -141,6 +148,7 @@ class Engine {
   // own, site "" for the collector's.
   std::map<std::pair<std::string, std::string>, std::set<AlertKey>> keys_by_node_;
   std::map<std::string, NodeSeen> nodes_;
+  std::set<std::string> unsaved_seen_;  // nodes_ whose last_seen_ms is newer than their row's
   std::map<std::string, std::set<std::string>> site_nodes_;  // site -> the ids of its nodes_
   std::map<std::string, Counters> counters_;
   std::vector<AlertEvent> events_;     // emitted, not yet in the outbox

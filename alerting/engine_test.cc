@@ -216,6 +216,28 @@ TEST_F(EngineTest, UnexpectedRebootsOfOneSiteMakeOneMessage) {
   EXPECT_EQ(matrix_.To("!alice:x").size(), 1u);
 }
 
+TEST_F(EngineTest, WhenANodeWasLastHeardSurvivesARestart) {
+  Report(testing::BasicReport("rennes-1", now_, 1));
+  now_ += 4 * kMinute;
+  Report(testing::BasicReport("rennes-1", now_, 2));
+  const int64_t last_heard = now_;
+  Mute("rennes-1");
+  Reopen();
+  const auto offline = [&](int64_t at_ms) {
+    engine_->Tick(at_ms);
+    const Result<std::vector<Alert>> alerts = engine_->ListAlerts(/*include_resolved=*/false);
+    EXPECT_TRUE(alerts) << alerts.error().message;
+    for (const Alert& alert : alerts ? *alerts : std::vector<Alert>{}) {
+      if (alert.key.rule == kRuleNodeOffline) return alert.state;
+    }
+    return AlertState::kResolved;
+  };
+  // offline_after (5 min) + group_window (2 min) after the second report;
+  // counted from the first, it would have fired 4 minutes earlier.
+  EXPECT_EQ(offline(last_heard + 7 * kMinute - 10'000), AlertState::kPending);
+  EXPECT_EQ(offline(last_heard + 7 * kMinute + 10'000), AlertState::kFiring);
+}
+
 TEST_F(EngineTest, ANodesDueRebootFiresItsSitesPendingRebootsWithoutATick) {
   Both(1);
   for (const char* node : {"rennes-1", "rennes-2"}) {
