@@ -17,16 +17,27 @@ CREATE TABLE IF NOT EXISTS nodes (
   last_shutdown_clean INTEGER NOT NULL DEFAULT 1,
   clock_skew_ms       INTEGER NOT NULL DEFAULT 0
 );
-CREATE TABLE IF NOT EXISTS reports (
+CREATE INDEX IF NOT EXISTS reports_by_received ON reports (received_ms);
+)sql";
+
+// A new database's reports are rows of a rowid table, appended in arrival
+// order, with a unique index for deduplication. Before, the table was
+// WITHOUT ROWID, keyed by (node_id, boot_id, seq): SQLite keeps at most
+// (U-12)*64/255-23 = 1 002 bytes of such a row in its B-tree page (U = 4096;
+// the file format's maximum embedded payload of an index page) and a 1.6 KiB
+// report spilled the rest into an overflow page of its own, so each report
+// took two pages, and the inserts went to a page per node. A database made
+// before keeps its table: every statement here works on both.
+constexpr const char* kReportsSchema = R"sql(
+CREATE TABLE reports (
   node_id      TEXT NOT NULL,
   boot_id      TEXT NOT NULL,
   seq          INTEGER NOT NULL,
   received_ms  INTEGER NOT NULL,
   timestamp_ms INTEGER NOT NULL,
-  body         BLOB NOT NULL,
-  PRIMARY KEY (node_id, boot_id, seq)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS reports_by_received ON reports (received_ms);
+  body         BLOB NOT NULL
+);
+CREATE UNIQUE INDEX reports_by_key ON reports (node_id, boot_id, seq);
 )sql";
 
 const v1::Event* StartEvent(const v1::Report& report) {
@@ -93,7 +104,7 @@ Result<std::unique_ptr<Store>> Store::Open(const std::filesystem::path& path, Mo
       !r) {
     return tl::unexpected(r.error());
   }
-  if (auto r = store->Exec(kSchema); !r) return tl::unexpected(r.error());
+  if (auto r = store->CreateSchema(); !r) return tl::unexpected(r.error());
   if (sqlite3_open_v2(path.c_str(), &store->checkpointer_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, nullptr) !=
       SQLITE_OK) {
     return Fail(ErrorCode::kIo, fmt::format("cannot open {} to checkpoint it: {}", path.string(),
@@ -131,6 +142,22 @@ Result<std::unique_ptr<Store>> Store::Open(const std::filesystem::path& path, Mo
   store->insert_node_ = std::move(*insert_node);
   store->update_node_ = std::move(*update_node);
   return store;
+}
+
+Result<void> Store::CreateSchema() {
+  const auto has_reports = [this]() -> Result<bool> {
+    Result<Statement> select = Prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'reports'");
+    if (!select) return tl::unexpected(select.error());
+    return sqlite3_step(select->get()) == SQLITE_ROW;
+  };
+  if (auto r = Exec("BEGIN IMMEDIATE"); !r) return r;
+  const Result<bool> existed = has_reports();
+  Result<void> created = existed ? Result<void>{} : tl::unexpected(existed.error());
+  if (created && !*existed) created = Exec(kReportsSchema);
+  if (created) created = Exec(kSchema);
+  if (created) created = Exec("COMMIT");
+  if (!created) Exec("ROLLBACK");
+  return created;
 }
 
 Store::NodeChange Store::CommittedNode(const std::string& node_id) {

@@ -3,7 +3,8 @@
 //
 //   nodes(node_id, last_seen_ms, boot_id, last_seq, last_ts_ms, last_report,
 //         boots, last_shutdown_clean, clock_skew_ms)
-//   reports(node_id, boot_id, seq, received_ms, timestamp_ms, body)
+//   reports(node_id, boot_id, seq, received_ms, timestamp_ms, body), unique
+//           (node_id, boot_id, seq)
 //
 // Thread-safe: one connection behind a mutex (SQLite has one writer anyway).
 // Errors are Results; nothing throws. A write that fails (disk full) rolls
@@ -135,6 +136,8 @@ class Store {
   Result<void> Exec(const char* sql);
   Result<Statement> Prepare(const char* sql);
   Error LastError(std::string_view what);
+  // The tables, in one transaction (see kReportsSchema for the two layouts of reports).
+  Result<void> CreateSchema();
   // The committed row of a node, from rows_ or else the table.
   NodeChange CommittedNode(const std::string& node_id);
   Result<StoredBatch> WriteBatch(const BatchWrite& write, NodeChanges& changes);

@@ -1,6 +1,8 @@
 #include "collector/store.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include "tests/testing/testing.h"
 
@@ -22,6 +24,12 @@ v1::Batch BatchOf(const std::string& node, const std::string& boot, std::vector<
     report->mutable_system()->set_load1(static_cast<double>(seq));
   }
   return batch;
+}
+
+std::string Hex(std::string_view bytes) {
+  std::string hex;
+  for (const char c : bytes) hex += fmt::format("{:02x}", static_cast<unsigned char>(c));
+  return hex;
 }
 
 // A batch to write with its reports' bytes, as ingest hands it over.
@@ -87,6 +95,35 @@ TEST(Store, BatchesOfOneNodeInOneTransactionLeaveItsNewestStateAndEachItsOwnFact
   next = (*store)->StoreBatch("rennes-1", BatchOf("rennes-1", kNextBoot, {2}, 40'000), 5000);
   ASSERT_TRUE(next) << next.error().message;
   EXPECT_EQ(next->facts.boots, 3u);
+}
+
+TEST(Store, ADatabaseWithTheReportsTableOfBeforeIngestCpuOpensStoresAndDeduplicates) {
+  testing::TempDir dir;
+  const std::string path = (dir.path() / "c.db").string();
+  {
+    // The reports table as collectors made it before (WITHOUT ROWID), holding seq 1.
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    const std::string sql = fmt::format(
+        "CREATE TABLE reports (node_id TEXT NOT NULL, boot_id TEXT NOT NULL, seq INTEGER NOT NULL, "
+        "received_ms INTEGER NOT NULL, timestamp_ms INTEGER NOT NULL, body BLOB NOT NULL, "
+        "PRIMARY KEY (node_id, boot_id, seq)) WITHOUT ROWID; "
+        "INSERT INTO reports VALUES ('rennes-1', '{}', 1, 1000, 10000, x'{}');",
+        kBoot, Hex(BatchOf("rennes-1", kBoot, {1}, 10'000).reports(0).SerializeAsString()));
+    EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+    sqlite3_close(db);
+  }
+  auto store = Store::Open(path);
+  ASSERT_TRUE(store) << store.error().message;
+  auto stored = (*store)->StoreBatch("rennes-1", BatchOf("rennes-1", kBoot, {1, 2}, 10'000), 2000);
+  ASSERT_TRUE(stored) << stored.error().message;
+  EXPECT_EQ(stored->stored, 1u);
+  EXPECT_EQ(stored->duplicates, 1u);
+  auto reports = (*store)->ListReports("rennes-1");
+  ASSERT_TRUE(reports) << reports.error().message;
+  ASSERT_EQ(reports->size(), 2u);
+  EXPECT_EQ((*reports)[0].report.seq(), 1u);
+  EXPECT_EQ((*reports)[1].report.seq(), 2u);
 }
 
 }  // namespace
