@@ -108,6 +108,16 @@ class EngineTest : public ::testing::Test {
     engine_->OnReport(r.node_id(), "rennes", r, now_);
   }
   void Mute(const std::string& node) { alive_.erase(node); }
+  // The first report of a new boot whose previous run did not shut down cleanly.
+  v1::Report AfterPowerLoss(const std::string& node) const {
+    v1::Report r = testing::BasicReport(node, now_, 1);
+    r.set_boot_id("new-" + node);
+    v1::Event* e = r.add_events();
+    e->set_kind(v1::Event::AGENT_STARTED);
+    e->set_previous_shutdown_clean(false);
+    e->set_previous_boot_id("boot-" + node);
+    return r;
+  }
   void Both(uint64_t seq) {
     Report(testing::BasicReport("rennes-1", now_, seq));
     Report(testing::BasicReport("rennes-2", now_, seq));
@@ -195,12 +205,7 @@ TEST_F(EngineTest, MachinesComingBackWithinTheGroupWindowMakeOnlyTheResolvedMess
 TEST_F(EngineTest, UnexpectedRebootsOfOneSiteMakeOneMessage) {
   Both(1);
   for (const char* node : {"rennes-1", "rennes-2"}) {
-    v1::Report r = testing::BasicReport(node, now_, 1);
-    r.set_boot_id(std::string("new-") + node);
-    v1::Event* e = r.add_events();
-    e->set_kind(v1::Event::AGENT_STARTED);
-    e->set_previous_shutdown_clean(false);
-    e->set_previous_boot_id("boot-" + std::string(node));
+    v1::Report r = AfterPowerLoss(node);
     Report(r);
     r.clear_events();  // the next reports of this boot carry no start event
     alive_[node] = r;
@@ -241,13 +246,7 @@ TEST_F(EngineTest, WhenANodeWasLastHeardSurvivesARestart) {
 TEST_F(EngineTest, ANodesDueRebootFiresItsSitesPendingRebootsWithoutATick) {
   Both(1);
   for (const char* node : {"rennes-1", "rennes-2"}) {
-    v1::Report r = testing::BasicReport(node, now_, 1);
-    r.set_boot_id(std::string("new-") + node);
-    v1::Event* e = r.add_events();
-    e->set_kind(v1::Event::AGENT_STARTED);
-    e->set_previous_shutdown_clean(false);
-    e->set_previous_boot_id("boot-" + std::string(node));
-    Report(r);
+    Report(AfterPowerLoss(node));
     now_ += 30'000;
   }
   // rennes-1's reboot is due (group_window after it), rennes-2's not yet: a
