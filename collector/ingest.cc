@@ -160,7 +160,8 @@ HttpResponse Ingest::HandlePush(std::string_view authorization, std::string_view
   // A copy first: `claimed` lives in the batch that moves.
   std::string node_id = claimed;
   HttpResponse deferred;
-  deferred.deferred = std::make_shared<PendingPush>(*this, std::move(node_id), std::move(batch), body, *report_bytes, now_ms);
+  deferred.deferred =
+      std::make_shared<PendingPush>(*this, std::move(node_id), std::move(batch), body, *report_bytes, now_ms);
   return deferred;
 }
 

@@ -154,7 +154,7 @@ class Store {
   // The committed rows of the nodes that pushed since Open: each batch
   // needs its node's row, and reading it back costs B-tree page reads
   // (SQLite drops this connection's page cache whenever another connection
-  // wrote, as the alerting's does after every group commit).
+  // has written).
   std::unordered_map<std::string, NodeRow> rows_;
 };
 
