@@ -15,7 +15,6 @@ constexpr int64_t kAlertmanagerSyncMs = 60'000;
 // announced as ending a few sync periods ahead, and renewed every sync.
 constexpr int64_t kAlertmanagerHorizonMs = 5 * kAlertmanagerSyncMs;
 constexpr int kDeliveriesPerTick = 50;
-const std::string kNoSite;
 // What is kept of finished work: a month of the outbox, a year of resolved alerts.
 constexpr int64_t kPruneEveryMs = 3'600'000;
 constexpr int64_t kKeepOutboxMs = 30LL * 86'400'000;
@@ -74,6 +73,7 @@ Result<std::unique_ptr<Engine>> Engine::Open(AlertingConfig config, const std::f
   if (!alerts) return tl::unexpected(alerts.error());
   for (Alert& alert : *alerts) {
     engine->keys_by_site_[alert.key.site].insert(alert.key);
+    engine->keys_by_node_[{alert.key.site, alert.key.node}].insert(alert.key);
     engine->active_[alert.key] = std::move(alert);
   }
   auto silences = engine->db_->ListSilences(0);
@@ -111,10 +111,18 @@ void Engine::Evaluate(const std::string& node_id, const std::string& site, const
     if (!seen.node_id.empty()) site_nodes_[seen.site].erase(node_id);
     site_nodes_[site].insert(node_id);
   }
+  const bool known = seen.node_id == node_id && seen.site == site;
   seen.node_id = node_id;
   seen.site = site;
   seen.last_seen_ms = std::max(seen.last_seen_ms, received_ms);
-  if (auto r = db_->SaveNode(seen); !r) LogError("alerting: cannot save node {}: {}", node_id, r.error().message);
+  if (known) {
+    // Only the time moved: the next Tick writes it. A row per report made
+    // every group commit a write of this connection, so an fsync, and made
+    // SQLite drop the store connection's page cache.
+    unsaved_seen_.insert(node_id);
+  } else if (auto r = db_->SaveNode(seen); !r) {
+    LogError("alerting: cannot save node {}: {}", node_id, r.error().message);
+  }
 
   auto counters = counters_.find(node_id);
   if (counters == counters_.end()) {
@@ -132,11 +140,13 @@ void Engine::Evaluate(const std::string& node_id, const std::string& site, const
     Raise(finding, received_ms, received_ms);
   }
   std::vector<AlertKey> cleared;
-  for (const AlertKey& key : keys_by_site_[site]) {
-    const Alert& alert = active_.at(key);
-    if (key.node != node_id || alert.one_shot || found.contains(key)) continue;
-    if (evaluation.evaluated.contains({key.rule, key.subject}) || evaluation.evaluated.contains({key.rule, ""})) {
-      cleared.push_back(key);
+  if (const auto own = keys_by_node_.find({site, node_id}); own != keys_by_node_.end()) {
+    for (const AlertKey& key : own->second) {
+      const Alert& alert = active_.at(key);
+      if (alert.one_shot || found.contains(key)) continue;
+      if (evaluation.evaluated.contains({key.rule, key.subject}) || evaluation.evaluated.contains({key.rule, ""})) {
+        cleared.push_back(key);
+      }
     }
   }
   for (const AlertKey& key : cleared) Clear(active_.at(key), received_ms);
@@ -170,6 +180,7 @@ void Engine::Raise(const Finding& f, int64_t now_ms, int64_t started_ms) {
     alert.pending_ms = f.pending_ms;
     Save(alert);
     keys_by_site_[f.key.site].insert(f.key);
+    keys_by_node_[{f.key.site, f.key.node}].insert(f.key);
     active_.emplace(f.key, std::move(alert));
     return;
   }
@@ -206,6 +217,10 @@ void Engine::Forget(const AlertKey& key) {
   if (auto site = keys_by_site_.find(key.site); site != keys_by_site_.end()) {
     site->second.erase(key);
     if (site->second.empty()) keys_by_site_.erase(site);
+  }
+  if (auto node = keys_by_node_.find({key.site, key.node}); node != keys_by_node_.end()) {
+    node->second.erase(key);
+    if (node->second.empty()) keys_by_node_.erase(node);
   }
   active_.erase(key);
 }
@@ -320,31 +335,39 @@ void Engine::CheckChannels(int64_t now_ms) {
 
 void Engine::Advance(int64_t now_ms, const NodeSeen* only_node) {
   DetectOffline(now_ms, only_node);
-  const std::string* only_site = only_node != nullptr ? &only_node->site : nullptr;
   CheckChannels(now_ms);
   // Unexpected reboots of one site fire together, as one message: when one
   // is due, the site's other pending reboots come along.
-  // The alerts to advance, in key order: all, or those of one site and the
-  // collector's own (no site).
+  const auto due_reboot = [now_ms](const std::pair<const AlertKey, Alert>* entry) {
+    const auto& [key, alert] = *entry;
+    return key.rule == kRuleUnexpectedReboot && alert.state == AlertState::kPending &&
+           now_ms - alert.started_ms >= alert.pending_ms;
+  };
+  // The alerts to advance, in key order: all, or those of one node (above).
   std::vector<std::pair<const AlertKey, Alert>*> selected;
-  if (only_site == nullptr) {
+  if (only_node == nullptr) {
     for (auto& entry : active_) selected.push_back(&entry);
   } else {
-    for (const std::string* site : {only_site, &kNoSite}) {
-      if (const auto keys = keys_by_site_.find(*site); keys != keys_by_site_.end()) {
+    const std::string& site = only_node->site;
+    std::vector<std::pair<std::string, std::string>> owners = {{site, only_node->node_id}, {site, ""}};
+    if (!site.empty()) owners.emplace_back("", "");
+    for (const auto& owner : owners) {
+      if (const auto keys = keys_by_node_.find(owner); keys != keys_by_node_.end()) {
         for (const AlertKey& key : keys->second) selected.push_back(&*active_.find(key));
       }
-      if (only_site->empty()) break;
+    }
+    if (std::any_of(selected.begin(), selected.end(), due_reboot)) {
+      for (const AlertKey& key : keys_by_site_.at(site)) {
+        if (key.rule == kRuleUnexpectedReboot && key.node != only_node->node_id) {
+          selected.push_back(&*active_.find(key));
+        }
+      }
     }
     std::sort(selected.begin(), selected.end(), [](const auto* a, const auto* b) { return a->first < b->first; });
   }
   std::set<std::string> rebooted_sites;
   for (const auto* entry : selected) {
-    const auto& [key, alert] = *entry;
-    if (key.rule == kRuleUnexpectedReboot && alert.state == AlertState::kPending &&
-        now_ms - alert.started_ms >= alert.pending_ms) {
-      rebooted_sites.insert(key.site);
-    }
+    if (due_reboot(entry)) rebooted_sites.insert(entry->first.site);
   }
   std::vector<AlertKey> done;
   for (auto* entry : selected) {
@@ -424,10 +447,29 @@ Notifier* Engine::NotifierFor(Channel channel) const {
   return channel == Channel::kMatrix ? notifiers_.matrix : notifiers_.email;
 }
 
+Engine::~Engine() {
+  std::lock_guard lock(mutex_);
+  const bool began = db_->Begin().has_value();
+  SaveSeen();
+  if (began) {
+    if (auto r = db_->Commit(); !r) LogError("alerting: cannot commit: {}", r.error().message);
+  }
+}
+
+void Engine::SaveSeen() {
+  for (const std::string& node_id : unsaved_seen_) {
+    if (auto r = db_->SaveNode(nodes_.at(node_id)); !r) {
+      LogError("alerting: cannot save node {}: {}", node_id, r.error().message);
+    }
+  }
+  unsaved_seen_.clear();
+}
+
 void Engine::Tick(int64_t now_ms) {
   {
     std::lock_guard lock(mutex_);
     const bool began = db_->Begin().has_value();
+    SaveSeen();
     Advance(now_ms);
     Flush(now_ms);
     if (now_ms - last_prune_ms_ >= kPruneEveryMs) {

@@ -24,11 +24,17 @@
 // The collector calls:
 //   OnReport(node, site, report, received_ms)  for every newly stored report, in order
 //                                              (or OnReports for several at once);
-//                                              it looks at that node and its site's
-//                                              alerts only (the rest of the fleet is
-//                                              Tick's), so that its cost does not grow
-//                                              with the fleet;
+//                                              it looks at that node's alerts, its
+//                                              site's own (site offline), the
+//                                              collector's and, when one of the node's
+//                                              reboots is due, the site's pending
+//                                              reboots; the rest of the fleet is
+//                                              Tick's, so that its cost grows neither
+//                                              with the fleet nor with the site;
 //   Tick(now_ms)                               every few seconds, from one thread.
+// When a known node was last heard is written by the next Tick (or the
+// destructor), not by the report: after a crash, a node's offline alert may
+// count from a report up to one tick older than its last.
 // Tick delivers due outbox entries through the notifiers without holding the
 // engine's lock, so it may block for the notifiers' timeouts (keep it on its
 // own thread); everything else is quick. Thread-safe.
@@ -37,6 +43,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <utility>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -74,6 +81,8 @@ class Engine {
   // Opens (creates) the tables in `database`. The notifiers must outlive the engine.
   static Result<std::unique_ptr<Engine>> Open(AlertingConfig config, const std::filesystem::path& database,
                                               Notifiers notifiers);
+  // Writes when the nodes were last heard (see Tick).
+  ~Engine();
 
   void OnReport(const std::string& node_id, const std::string& site, const v1::Report& report, int64_t received_ms);
   // OnReport for each, in order, in one transaction (one fsync for all: the
@@ -108,16 +117,19 @@ class Engine {
   void Evaluate(const std::string& node_id, const std::string& site, const v1::Report& report, int64_t received_ms);
   void Raise(const Finding& finding, int64_t now_ms, int64_t started_ms);
   void Clear(Alert& alert, int64_t now_ms);
-  // Removes an alert from active_ and keys_by_site_.
+  // Removes an alert from active_, keys_by_site_ and keys_by_node_.
   void Forget(const AlertKey& key);
-  // The whole fleet, or (only_node not null, a node just heard) that node,
-  // its site's alerts and the collector's own (site "").
+  // The whole fleet, or (only_node not null, a node just heard) that node's
+  // alerts, its site's own, the collector's own (site "") and, when one of
+  // the node's reboots is due, its site's pending reboots.
   void Advance(int64_t now_ms, const NodeSeen* only_node = nullptr);
   void DetectOffline(int64_t now_ms, const NodeSeen* only_node);
   void CheckChannels(int64_t now_ms);
   bool Suppressed(const Alert& alert, int64_t now_ms) const;
   void Emit(const Alert& alert, EventKind kind, int64_t now_ms);
   void Flush(int64_t now_ms);
+  // Writes the last_seen_ms of unsaved_seen_'s nodes.
+  void SaveSeen();
   void Save(Alert& alert);
   void EnqueueAdminNotice(const std::string& rule, const std::string& subject, const std::string& summary,
                           int64_t now_ms);
@@ -132,7 +144,11 @@ class Engine {
   std::mutex deliver_mutex_;  // one Tick delivers at a time
   std::map<AlertKey, Alert> active_;
   std::map<std::string, std::set<AlertKey>> keys_by_site_;  // site -> the keys of its active_ alerts
+  // (site, node) -> the keys of its active_ alerts; node "" for the site's
+  // own, site "" for the collector's.
+  std::map<std::pair<std::string, std::string>, std::set<AlertKey>> keys_by_node_;
   std::map<std::string, NodeSeen> nodes_;
+  std::set<std::string> unsaved_seen_;  // nodes_ whose last_seen_ms is newer than their row's
   std::map<std::string, std::set<std::string>> site_nodes_;  // site -> the ids of its nodes_
   std::map<std::string, Counters> counters_;
   std::vector<AlertEvent> events_;     // emitted, not yet in the outbox

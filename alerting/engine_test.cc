@@ -108,6 +108,16 @@ class EngineTest : public ::testing::Test {
     engine_->OnReport(r.node_id(), "rennes", r, now_);
   }
   void Mute(const std::string& node) { alive_.erase(node); }
+  // The first report of a new boot whose previous run did not shut down cleanly.
+  v1::Report AfterPowerLoss(const std::string& node) const {
+    v1::Report r = testing::BasicReport(node, now_, 1);
+    r.set_boot_id("new-" + node);
+    v1::Event* e = r.add_events();
+    e->set_kind(v1::Event::AGENT_STARTED);
+    e->set_previous_shutdown_clean(false);
+    e->set_previous_boot_id("boot-" + node);
+    return r;
+  }
   void Both(uint64_t seq) {
     Report(testing::BasicReport("rennes-1", now_, seq));
     Report(testing::BasicReport("rennes-2", now_, seq));
@@ -195,12 +205,7 @@ TEST_F(EngineTest, MachinesComingBackWithinTheGroupWindowMakeOnlyTheResolvedMess
 TEST_F(EngineTest, UnexpectedRebootsOfOneSiteMakeOneMessage) {
   Both(1);
   for (const char* node : {"rennes-1", "rennes-2"}) {
-    v1::Report r = testing::BasicReport(node, now_, 1);
-    r.set_boot_id(std::string("new-") + node);
-    v1::Event* e = r.add_events();
-    e->set_kind(v1::Event::AGENT_STARTED);
-    e->set_previous_shutdown_clean(false);
-    e->set_previous_boot_id("boot-" + std::string(node));
+    v1::Report r = AfterPowerLoss(node);
     Report(r);
     r.clear_events();  // the next reports of this boot carry no start event
     alive_[node] = r;
@@ -214,6 +219,51 @@ TEST_F(EngineTest, UnexpectedRebootsOfOneSiteMakeOneMessage) {
   EXPECT_THAT(alice[0].text, HasSubstr("power loss?"));
   Run(25 * kHour);  // an event: no reminder, no resolved message
   EXPECT_EQ(matrix_.To("!alice:x").size(), 1u);
+}
+
+TEST_F(EngineTest, WhenANodeWasLastHeardSurvivesARestart) {
+  Report(testing::BasicReport("rennes-1", now_, 1));
+  now_ += 4 * kMinute;
+  Report(testing::BasicReport("rennes-1", now_, 2));
+  const int64_t last_heard = now_;
+  Mute("rennes-1");
+  Reopen();
+  const auto offline = [&](int64_t at_ms) {
+    engine_->Tick(at_ms);
+    const Result<std::vector<Alert>> alerts = engine_->ListAlerts(/*include_resolved=*/false);
+    EXPECT_TRUE(alerts) << alerts.error().message;
+    for (const Alert& alert : alerts ? *alerts : std::vector<Alert>{}) {
+      if (alert.key.rule == kRuleNodeOffline) return alert.state;
+    }
+    return AlertState::kResolved;
+  };
+  // offline_after (5 min) + group_window (2 min) after the second report;
+  // counted from the first, it would have fired 4 minutes earlier.
+  EXPECT_EQ(offline(last_heard + 7 * kMinute - 10'000), AlertState::kPending);
+  EXPECT_EQ(offline(last_heard + 7 * kMinute + 10'000), AlertState::kFiring);
+}
+
+TEST_F(EngineTest, ANodesDueRebootFiresItsSitesPendingRebootsWithoutATick) {
+  Both(1);
+  for (const char* node : {"rennes-1", "rennes-2"}) {
+    Report(AfterPowerLoss(node));
+    now_ += 30'000;
+  }
+  // rennes-1's reboot is due (group_window after it), rennes-2's not yet: a
+  // report of rennes-1 alone fires both, as one group.
+  now_ += 2 * kMinute - 30'000;
+  v1::Report later = testing::BasicReport("rennes-1", now_, 2);
+  later.set_boot_id("new-rennes-1");
+  Report(later);
+  const Result<std::vector<OutboxEntry>> outbox = engine_->ListOutbox();
+  ASSERT_TRUE(outbox) << outbox.error().message;
+  std::vector<std::string> to_alice;
+  for (const OutboxEntry& entry : *outbox) {
+    if (entry.target == "!alice:x") to_alice.push_back(entry.text);
+  }
+  ASSERT_EQ(to_alice.size(), 1u);
+  EXPECT_THAT(to_alice[0], HasSubstr("rennes-1 restarted without shutting down"));
+  EXPECT_THAT(to_alice[0], HasSubstr("rennes-2 restarted without shutting down"));
 }
 
 TEST_F(EngineTest, CleanRestartOrAgentCrashIsNoRebootAlert) {

@@ -1,6 +1,11 @@
 #include "collector/ingest.h"
 
+#include <optional>
+#include <vector>
+
 #include <fmt/format.h>
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/wire_format_lite.h>
 
 #include "collector/token.h"
 #include "common/log.h"
@@ -31,19 +36,54 @@ std::string SchemaViolation(const v1::Batch& batch) {
   return "";
 }
 
+// Each report of a serialized Batch, as the bytes that hold it (field 1,
+// length-delimited; the protobuf encoding guide, "Length-Delimited Records"),
+// in order; nullopt when the bytes are not a well-formed message.
+std::optional<std::vector<std::string_view>> ReportBytes(std::string_view body) {
+  using google::protobuf::internal::WireFormatLite;
+  constexpr uint32_t kReportsTag = WireFormatLite::MakeTag(1, WireFormatLite::WIRETYPE_LENGTH_DELIMITED);
+  google::protobuf::io::CodedInputStream input(reinterpret_cast<const uint8_t*>(body.data()),
+                                               static_cast<int>(body.size()));
+  std::vector<std::string_view> reports;
+  while (const uint32_t tag = input.ReadTag()) {
+    if (tag != kReportsTag) {
+      if (!WireFormatLite::SkipField(&input, tag)) return std::nullopt;
+      continue;
+    }
+    uint32_t length = 0;
+    if (!input.ReadVarint32(&length)) return std::nullopt;
+    const size_t offset = static_cast<size_t>(input.CurrentPosition());
+    if (!input.Skip(static_cast<int>(length))) return std::nullopt;
+    reports.push_back(body.substr(offset, length));
+  }
+  if (!input.ConsumedEntireMessage() || static_cast<size_t>(input.CurrentPosition()) != body.size()) {
+    return std::nullopt;
+  }
+  return reports;
+}
+
 }  // namespace
 
-// A valid push between its validation and its answer: owns the batch that
-// the group committer reads, and keeps the commit's result for Finish.
+// A valid push between its validation and its answer: owns the batch and
+// its bytes that the group committer reads, and keeps the commit's result
+// for Finish.
 class Ingest::PendingPush final : public DeferredResponse {
  public:
-  PendingPush(Ingest& ingest, std::string node_id, v1::Batch batch, int64_t now_ms)
-      : ingest_(ingest), node_id_(std::move(node_id)), batch_(std::move(batch)), now_ms_(now_ms) {}
+  // `report_bytes`: slices of `body`, which need not outlive the call.
+  PendingPush(Ingest& ingest, std::string node_id, v1::Batch batch, std::string_view body,
+              const std::vector<std::string_view>& report_bytes, int64_t now_ms)
+      : ingest_(ingest), node_id_(std::move(node_id)), batch_(std::move(batch)), body_(body), now_ms_(now_ms) {
+    report_bytes_.reserve(report_bytes.size());
+    for (const std::string_view report : report_bytes) {
+      report_bytes_.push_back(std::string_view(body_).substr(static_cast<size_t>(report.data() - body.data()),
+                                                             report.size()));
+    }
+  }
 
   void Start(std::function<void()> ready) override {
     // `this` lives until Finish, which comes only after ready(): nothing
     // here touches it after that call.
-    ingest_.committer_.Submit(BatchWrite{&node_id_, &batch_, now_ms_},
+    ingest_.committer_.Submit(BatchWrite{&node_id_, &batch_, report_bytes_, now_ms_},
                               [this, ready = std::move(ready)](Result<StoredBatch> stored) {
                                 stored_ = std::move(stored);
                                 ready();
@@ -56,6 +96,8 @@ class Ingest::PendingPush final : public DeferredResponse {
   Ingest& ingest_;
   const std::string node_id_;
   v1::Batch batch_;
+  const std::string body_;
+  std::vector<std::string_view> report_bytes_;  // slices of body_
   const int64_t now_ms_;
   Result<StoredBatch> stored_ = Fail(ErrorCode::kUnavailable, "not committed");
 };
@@ -76,6 +118,13 @@ HttpResponse Ingest::HandlePush(std::string_view authorization, std::string_view
 
   v1::Batch batch;
   if (!batch.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
+    ++counters_.pushes_bad_request;
+    return TextResponse(HttpStatus::kBadRequest, "the body is not a vigie.v1.Batch protobuf");
+  }
+  // Parsed, so well-formed: the check only keeps the store's bytes and the
+  // parsed reports from ever disagreeing.
+  const std::optional<std::vector<std::string_view>> report_bytes = ReportBytes(body);
+  if (!report_bytes || report_bytes->size() != static_cast<size_t>(batch.reports_size())) {
     ++counters_.pushes_bad_request;
     return TextResponse(HttpStatus::kBadRequest, "the body is not a vigie.v1.Batch protobuf");
   }
@@ -111,7 +160,8 @@ HttpResponse Ingest::HandlePush(std::string_view authorization, std::string_view
   // A copy first: `claimed` lives in the batch that moves.
   std::string node_id = claimed;
   HttpResponse deferred;
-  deferred.deferred = std::make_shared<PendingPush>(*this, std::move(node_id), std::move(batch), now_ms);
+  deferred.deferred =
+      std::make_shared<PendingPush>(*this, std::move(node_id), std::move(batch), body, *report_bytes, now_ms);
   return deferred;
 }
 

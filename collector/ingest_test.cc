@@ -188,5 +188,19 @@ TEST_F(IngestTest, WhatWasAcknowledgedIsThereAfterReopening) {
   EXPECT_DOUBLE_EQ((*nodes)[0].last_report.system().load1(), 7.0);
 }
 
+TEST_F(IngestTest, AReportIsStoredAsTheBytesTheAgentSentNewerFieldsIncluded) {
+  v1::Batch batch;
+  batch.ParseFromString(BatchOf("rennes-1", {1}));
+  // A newer agent's field in the report (number 99, varint 42), and one in the batch (7, varint 1) before it.
+  const std::string report = batch.reports(0).SerializeAsString() + std::string("\x98\x06\x2a", 3);
+  const std::string body = std::string("\x38\x01", 2) + "\x0a" + static_cast<char>(report.size()) + report;
+  ASSERT_EQ(Push("Bearer token-1", body, 1000).status, HttpStatus::kOk);
+  const auto stored = store_->ListReports("rennes-1");
+  ASSERT_TRUE(stored) << stored.error().message;
+  ASSERT_EQ(stored->size(), 1u);
+  EXPECT_EQ((*stored)[0].report.SerializeAsString(), report);
+  EXPECT_EQ((*stored)[0].report.seq(), 1u);
+}
+
 }  // namespace
 }  // namespace vigie::collector

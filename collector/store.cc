@@ -17,29 +17,28 @@ CREATE TABLE IF NOT EXISTS nodes (
   last_shutdown_clean INTEGER NOT NULL DEFAULT 1,
   clock_skew_ms       INTEGER NOT NULL DEFAULT 0
 );
-CREATE TABLE IF NOT EXISTS reports (
+CREATE INDEX IF NOT EXISTS reports_by_received ON reports (received_ms);
+)sql";
+
+// A new database's reports are rows of a rowid table, appended in arrival
+// order, with a unique index for deduplication. Before, the table was
+// WITHOUT ROWID, keyed by (node_id, boot_id, seq): SQLite keeps at most
+// (U-12)*64/255-23 = 1 002 bytes of such a row in its B-tree page (U = 4096;
+// the file format's maximum embedded payload of an index page) and a 1.6 KiB
+// report spilled the rest into an overflow page of its own, so each report
+// took two pages, and the inserts went to a page per node. A database made
+// before keeps its table: every statement here works on both.
+constexpr const char* kReportsSchema = R"sql(
+CREATE TABLE reports (
   node_id      TEXT NOT NULL,
   boot_id      TEXT NOT NULL,
   seq          INTEGER NOT NULL,
   received_ms  INTEGER NOT NULL,
   timestamp_ms INTEGER NOT NULL,
-  body         BLOB NOT NULL,
-  PRIMARY KEY (node_id, boot_id, seq)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS reports_by_received ON reports (received_ms);
+  body         BLOB NOT NULL
+);
+CREATE UNIQUE INDEX reports_by_key ON reports (node_id, boot_id, seq);
 )sql";
-
-// What changes in a node's row when a batch is stored.
-struct NodeUpdate {
-  bool exists = false;
-  std::string boot_id;
-  uint64_t last_seq = 0;
-  int64_t last_ts_ms = 0;
-  std::string last_report;
-  int64_t boots = 0;
-  bool last_shutdown_clean = true;
-  int64_t clock_skew_ms = 0;
-};
 
 const v1::Event* StartEvent(const v1::Report& report) {
   for (const v1::Event& event : report.events()) {
@@ -55,7 +54,8 @@ Store::Store(sqlite3* db) : db_(db) {}
 Store::~Store() {
   insert_report_.reset();
   select_node_.reset();
-  upsert_node_.reset();
+  insert_node_.reset();
+  update_node_.reset();
   sqlite3_close_v2(checkpointer_);
   sqlite3_close_v2(db_);
 }
@@ -104,54 +104,97 @@ Result<std::unique_ptr<Store>> Store::Open(const std::filesystem::path& path, Mo
       !r) {
     return tl::unexpected(r.error());
   }
-  if (auto r = store->Exec(kSchema); !r) return tl::unexpected(r.error());
+  if (auto r = store->CreateSchema(); !r) return tl::unexpected(r.error());
   if (sqlite3_open_v2(path.c_str(), &store->checkpointer_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, nullptr) !=
       SQLITE_OK) {
     return Fail(ErrorCode::kIo, fmt::format("cannot open {} to checkpoint it: {}", path.string(),
                                             sqlite3_errmsg(store->checkpointer_)));
   }
   sqlite3_busy_timeout(store->checkpointer_, 5000);
+  // A connection learns that the database is in WAL mode only when it first
+  // reads it; until then sqlite3_wal_checkpoint_v2 on it returns SQLITE_OK
+  // having done nothing (the checkpoints then all ran inside COMMIT, at
+  // wal_autocheckpoint's 20000 pages).
+  if (sqlite3_exec(store->checkpointer_, "PRAGMA schema_version", nullptr, nullptr, nullptr) != SQLITE_OK) {
+    return Fail(ErrorCode::kIo, fmt::format("cannot read {} to checkpoint it: {}", path.string(),
+                                            sqlite3_errmsg(store->checkpointer_)));
+  }
   auto insert = store->Prepare(
       "INSERT OR IGNORE INTO reports(node_id, boot_id, seq, received_ms, timestamp_ms, body) "
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
   auto select = store->Prepare(
       "SELECT boot_id, last_seq, last_ts_ms, boots, last_shutdown_clean, clock_skew_ms FROM nodes WHERE node_id = ?1");
-  auto upsert = store->Prepare(
-      "INSERT OR REPLACE INTO nodes(node_id, last_seen_ms, boot_id, last_seq, last_ts_ms, last_report, boots, "
-      "last_shutdown_clean, clock_skew_ms) VALUES (?1, ?2, ?3, ?4, ?5, "
-      "COALESCE(?6, (SELECT last_report FROM nodes WHERE node_id = ?1)), ?7, ?8, ?9)");
+  auto insert_node = store->Prepare(
+      "INSERT INTO nodes(node_id, last_seen_ms, boot_id, last_seq, last_ts_ms, last_report, boots, "
+      "last_shutdown_clean, clock_skew_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+  // In place: REPLACE would delete the row and insert it again, in the
+  // table and in its primary key's index.
+  auto update_node = store->Prepare(
+      "UPDATE nodes SET last_seen_ms = ?2, boot_id = ?3, last_seq = ?4, last_ts_ms = ?5, "
+      "last_report = COALESCE(?6, last_report), boots = ?7, last_shutdown_clean = ?8, clock_skew_ms = ?9 "
+      "WHERE node_id = ?1");
   if (!insert) return tl::unexpected(insert.error());
   if (!select) return tl::unexpected(select.error());
-  if (!upsert) return tl::unexpected(upsert.error());
+  if (!insert_node) return tl::unexpected(insert_node.error());
+  if (!update_node) return tl::unexpected(update_node.error());
   store->insert_report_ = std::move(*insert);
   store->select_node_ = std::move(*select);
-  store->upsert_node_ = std::move(*upsert);
+  store->insert_node_ = std::move(*insert_node);
+  store->update_node_ = std::move(*update_node);
   return store;
 }
 
-Result<StoredBatch> Store::WriteBatch(const BatchWrite& write) {
-  const std::string& node_id = *write.node_id;
-  NodeUpdate node;
+Result<void> Store::CreateSchema() {
+  const auto has_reports = [this]() -> Result<bool> {
+    Result<Statement> select = Prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'reports'");
+    if (!select) return tl::unexpected(select.error());
+    return sqlite3_step(select->get()) == SQLITE_ROW;
+  };
+  if (auto r = Exec("BEGIN IMMEDIATE"); !r) return r;
+  const Result<bool> existed = has_reports();
+  Result<void> created = existed ? Result<void>{} : tl::unexpected(existed.error());
+  if (created && !*existed) created = Exec(kReportsSchema);
+  if (created) created = Exec(kSchema);
+  if (created) created = Exec("COMMIT");
+  if (!created) Exec("ROLLBACK");
+  return created;
+}
+
+Store::NodeChange Store::CommittedNode(const std::string& node_id) {
+  NodeChange node;
+  if (const auto row = rows_.find(node_id); row != rows_.end()) {
+    node.existed = node.exists = true;
+    node.row = row->second;
+    return node;
+  }
   sqlite3_stmt* s = select_node_.get();
   sqlite3_reset(s);
   sqlite3_bind_text(s, 1, node_id.data(), static_cast<int>(node_id.size()), SQLITE_STATIC);
   if (sqlite3_step(s) == SQLITE_ROW) {
-    node.exists = true;
-    node.boot_id = reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
-    node.last_seq = static_cast<uint64_t>(sqlite3_column_int64(s, 1));
-    node.last_ts_ms = sqlite3_column_int64(s, 2);
-    node.boots = sqlite3_column_int64(s, 3);
-    node.last_shutdown_clean = sqlite3_column_int(s, 4) != 0;
-    node.clock_skew_ms = sqlite3_column_int64(s, 5);
+    node.existed = node.exists = true;
+    node.row.boot_id = reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
+    node.row.last_seq = static_cast<uint64_t>(sqlite3_column_int64(s, 1));
+    node.row.last_ts_ms = sqlite3_column_int64(s, 2);
+    node.row.boots = sqlite3_column_int64(s, 3);
+    node.row.last_shutdown_clean = sqlite3_column_int(s, 4) != 0;
+    node.row.clock_skew_ms = sqlite3_column_int64(s, 5);
   }
   sqlite3_reset(s);
+  return node;
+}
+
+Result<StoredBatch> Store::WriteBatch(const BatchWrite& write, NodeChanges& changes) {
+  const std::string& node_id = *write.node_id;
+  auto found = changes.find(node_id);
+  if (found == changes.end()) found = changes.emplace(node_id, CommittedNode(node_id)).first;
+  NodeChange& node = found->second;
+  NodeRow& row = node.row;
 
   StoredBatch result;
-  bool newer = false;
   for (int index = 0; index < write.batch->reports_size(); ++index) {
     const v1::Report& report = write.batch->reports(index);
-    const std::string body = report.SerializeAsString();
-    s = insert_report_.get();
+    const std::string_view body = write.report_bytes[static_cast<size_t>(index)];
+    sqlite3_stmt* s = insert_report_.get();
     sqlite3_reset(s);
     sqlite3_bind_text(s, 1, node_id.data(), static_cast<int>(node_id.size()), SQLITE_STATIC);
     sqlite3_bind_text(s, 2, report.boot_id().data(), static_cast<int>(report.boot_id().size()), SQLITE_STATIC);
@@ -168,39 +211,41 @@ Result<StoredBatch> Store::WriteBatch(const BatchWrite& write) {
     result.stored_indices.push_back(index);
     // The node's state follows its reports in their own order; an old report
     // arriving late (a backlog) does not roll it back.
-    if (node.exists && report.timestamp_unix_ms() < node.last_ts_ms) continue;
-    if (node.exists && report.boot_id() != node.boot_id) ++node.boots;
-    if (const v1::Event* started = StartEvent(report)) node.last_shutdown_clean = started->previous_shutdown_clean();
+    if (node.exists && report.timestamp_unix_ms() < row.last_ts_ms) continue;
+    if (node.exists && report.boot_id() != row.boot_id) ++row.boots;
+    if (const v1::Event* started = StartEvent(report)) row.last_shutdown_clean = started->previous_shutdown_clean();
     node.exists = true;
-    node.boot_id = report.boot_id();
-    node.last_seq = report.seq();
-    node.last_ts_ms = report.timestamp_unix_ms();
+    row.boot_id = report.boot_id();
+    row.last_seq = report.seq();
+    row.last_ts_ms = report.timestamp_unix_ms();
     node.last_report = body;
-    newer = true;
   }
   if (write.batch->reports_size() == 1 && result.stored == 1) {
-    node.clock_skew_ms = write.batch->reports(0).timestamp_unix_ms() - write.received_ms;
+    row.clock_skew_ms = write.batch->reports(0).timestamp_unix_ms() - write.received_ms;
   }
-  result.facts = NodeFacts{static_cast<uint64_t>(node.boots), node.last_shutdown_clean, node.clock_skew_ms};
-  if (!node.exists) return result;  // nothing new from a node never stored: nothing to update
+  result.facts = NodeFacts{static_cast<uint64_t>(row.boots), row.last_shutdown_clean, row.clock_skew_ms};
+  node.last_seen_ms = write.received_ms;
+  return result;
+}
 
-  s = upsert_node_.get();
+Result<void> Store::WriteNode(const std::string& node_id, const NodeChange& node) {
+  sqlite3_stmt* s = node.existed ? update_node_.get() : insert_node_.get();
   sqlite3_reset(s);
   sqlite3_bind_text(s, 1, node_id.data(), static_cast<int>(node_id.size()), SQLITE_STATIC);
-  sqlite3_bind_int64(s, 2, write.received_ms);
-  sqlite3_bind_text(s, 3, node.boot_id.data(), static_cast<int>(node.boot_id.size()), SQLITE_STATIC);
-  sqlite3_bind_int64(s, 4, static_cast<sqlite3_int64>(node.last_seq));
-  sqlite3_bind_int64(s, 5, node.last_ts_ms);
-  if (newer) {
+  sqlite3_bind_int64(s, 2, node.last_seen_ms);
+  sqlite3_bind_text(s, 3, node.row.boot_id.data(), static_cast<int>(node.row.boot_id.size()), SQLITE_STATIC);
+  sqlite3_bind_int64(s, 4, static_cast<sqlite3_int64>(node.row.last_seq));
+  sqlite3_bind_int64(s, 5, node.row.last_ts_ms);
+  if (!node.last_report.empty()) {
     sqlite3_bind_blob(s, 6, node.last_report.data(), static_cast<int>(node.last_report.size()), SQLITE_STATIC);
   } else {
     sqlite3_bind_null(s, 6);
   }
-  sqlite3_bind_int64(s, 7, node.boots);
-  sqlite3_bind_int(s, 8, node.last_shutdown_clean ? 1 : 0);
-  sqlite3_bind_int64(s, 9, node.clock_skew_ms);
+  sqlite3_bind_int64(s, 7, node.row.boots);
+  sqlite3_bind_int(s, 8, node.row.last_shutdown_clean ? 1 : 0);
+  sqlite3_bind_int64(s, 9, node.row.clock_skew_ms);
   if (sqlite3_step(s) != SQLITE_DONE) return tl::unexpected(LastError("update node"));
-  return result;
+  return {};
 }
 
 Result<std::vector<StoredBatch>> Store::StoreBatches(std::span<const BatchWrite> writes) {
@@ -208,24 +253,40 @@ Result<std::vector<StoredBatch>> Store::StoreBatches(std::span<const BatchWrite>
   if (auto r = Exec("BEGIN IMMEDIATE"); !r) return tl::unexpected(r.error());
   std::vector<StoredBatch> results;
   results.reserve(writes.size());
+  NodeChanges changes;
   for (const BatchWrite& write : writes) {
-    Result<StoredBatch> stored = WriteBatch(write);
+    Result<StoredBatch> stored = WriteBatch(write, changes);
     if (!stored) {
       Exec("ROLLBACK");
       return tl::unexpected(stored.error());
     }
-    results.push_back(*stored);
+    results.push_back(std::move(*stored));
+  }
+  for (const auto& [node_id, change] : changes) {
+    // Nothing new from a node never stored: no row to write.
+    if (!change.exists) continue;
+    if (Result<void> written = WriteNode(node_id, change); !written) {
+      Exec("ROLLBACK");
+      return tl::unexpected(written.error());
+    }
   }
   if (sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
     Error error = LastError("commit");
     Exec("ROLLBACK");
     return tl::unexpected(error);
   }
+  // Only now: a transaction rolled back leaves rows_ as the table is.
+  for (auto& [node_id, change] : changes) {
+    if (change.exists) rows_.insert_or_assign(node_id, std::move(change.row));
+  }
   return results;
 }
 
 Result<StoredBatch> Store::StoreBatch(const std::string& node_id, const v1::Batch& batch, int64_t received_ms) {
-  const BatchWrite write{&node_id, &batch, received_ms};
+  std::vector<std::string> bodies;
+  for (const v1::Report& report : batch.reports()) bodies.push_back(report.SerializeAsString());
+  const std::vector<std::string_view> report_bytes(bodies.begin(), bodies.end());
+  const BatchWrite write{&node_id, &batch, report_bytes, received_ms};
   Result<std::vector<StoredBatch>> stored = StoreBatches(std::span<const BatchWrite>(&write, 1));
   if (!stored) return tl::unexpected(stored.error());
   return stored->front();

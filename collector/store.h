@@ -3,7 +3,8 @@
 //
 //   nodes(node_id, last_seen_ms, boot_id, last_seq, last_ts_ms, last_report,
 //         boots, last_shutdown_clean, clock_skew_ms)
-//   reports(node_id, boot_id, seq, received_ms, timestamp_ms, body)
+//   reports(node_id, boot_id, seq, received_ms, timestamp_ms, body), unique
+//           (node_id, boot_id, seq)
 //
 // Thread-safe: one connection behind a mutex (SQLite has one writer anyway).
 // Errors are Results; nothing throws. A write that fails (disk full) rolls
@@ -18,6 +19,8 @@
 #include <mutex>
 #include <span>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "common/result.h"
@@ -48,6 +51,9 @@ struct StoredBatch {
 struct BatchWrite {
   const std::string* node_id;
   const v1::Batch* batch;
+  // Each report of `batch`, in order, as it came on the wire (a slice of the
+  // request body): stored as it is, not serialized again.
+  std::span<const std::string_view> report_bytes;
   int64_t received_ms;
 };
 
@@ -68,8 +74,11 @@ class Store {
 
   // Stores every batch in one transaction (one fsync for all: the group
   // commit); per batch, how many reports were new and how many were already
-  // stored (same node, boot id, seq). Returns only once durably committed.
+  // stored (same node, boot id, seq). A node's row is written once per
+  // transaction, however many of its batches it holds. Returns only once
+  // durably committed.
   Result<std::vector<StoredBatch>> StoreBatches(std::span<const BatchWrite> writes);
+  // StoreBatches for one batch, whose reports it serializes.
   Result<StoredBatch> StoreBatch(const std::string& node_id, const v1::Batch& batch, int64_t received_ms);
 
   // Every node that ever reported, with its newest report.
@@ -104,11 +113,35 @@ class Store {
   };
   using Statement = std::unique_ptr<sqlite3_stmt, StatementDeleter>;
 
+  // A node's row in the nodes table, but its last report.
+  struct NodeRow {
+    std::string boot_id;
+    uint64_t last_seq = 0;
+    int64_t last_ts_ms = 0;
+    int64_t boots = 0;
+    bool last_shutdown_clean = true;
+    int64_t clock_skew_ms = 0;
+  };
+  // A node's row as the transaction under way leaves it.
+  struct NodeChange {
+    bool existed = false;  // the row was in the table before the transaction
+    bool exists = false;   // it is after it
+    NodeRow row;
+    int64_t last_seen_ms = 0;
+    std::string_view last_report;  // the write's bytes; empty: unchanged
+  };
+  using NodeChanges = std::unordered_map<std::string, NodeChange>;
+
   explicit Store(sqlite3* db);
   Result<void> Exec(const char* sql);
   Result<Statement> Prepare(const char* sql);
   Error LastError(std::string_view what);
-  Result<StoredBatch> WriteBatch(const BatchWrite& write);
+  // The tables, in one transaction (see kReportsSchema for the two layouts of reports).
+  Result<void> CreateSchema();
+  // The committed row of a node, from rows_ or else the table.
+  NodeChange CommittedNode(const std::string& node_id);
+  Result<StoredBatch> WriteBatch(const BatchWrite& write, NodeChanges& changes);
+  Result<void> WriteNode(const std::string& node_id, const NodeChange& change);
 
   std::mutex mutex_;
   sqlite3* db_;
@@ -116,7 +149,13 @@ class Store {
   sqlite3* checkpointer_ = nullptr;  // owned; null in read-only mode
   Statement insert_report_;
   Statement select_node_;
-  Statement upsert_node_;
+  Statement insert_node_;
+  Statement update_node_;
+  // The committed rows of the nodes that pushed since Open: each batch
+  // needs its node's row, and reading it back costs B-tree page reads
+  // (SQLite drops this connection's page cache whenever another connection
+  // has written).
+  std::unordered_map<std::string, NodeRow> rows_;
 };
 
 }  // namespace vigie::collector

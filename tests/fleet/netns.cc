@@ -8,6 +8,8 @@
 
 #include <cstring>
 
+#include <fmt/format.h>
+
 #include "tests/testing/process.h"
 
 extern char** environ;
@@ -75,7 +77,7 @@ NetnsLab::~NetnsLab() { Destroy(); }
 ::testing::AssertionResult NetnsLab::AddHost(const std::string& host, const std::string& address) {
   const std::string ns = Namespace(host);
   const std::string bridge_ns = Namespace("bridge");
-  const std::string port = "p" + std::to_string(bridge_port_.size());
+  const std::string port = fmt::format("p{}", bridge_port_.size());
   if (auto r = Ip({"netns", "add", ns}); !r) return r;
   hosts_.push_back(host);
   bridge_port_[host] = port;

@@ -1,0 +1,130 @@
+#include "collector/store.h"
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include "tests/testing/testing.h"
+
+namespace vigie::collector {
+namespace {
+
+constexpr const char* kBoot = "6ef63991-7ee5-4c0b-81a3-e6c91f946998";
+constexpr const char* kNextBoot = "0f6e1d3c-1d2b-4b7e-9a51-6c2f0d7b8e11";
+
+// Reports `seqs` of one boot, taken a second apart from `first_ms`.
+v1::Batch BatchOf(const std::string& node, const std::string& boot, std::vector<uint64_t> seqs, int64_t first_ms) {
+  v1::Batch batch;
+  for (uint64_t seq : seqs) {
+    v1::Report* report = batch.add_reports();
+    report->set_node_id(node);
+    report->set_boot_id(boot);
+    report->set_seq(seq);
+    report->set_timestamp_unix_ms(first_ms + (batch.reports_size() - 1) * 1000);
+    report->mutable_system()->set_load1(static_cast<double>(seq));
+  }
+  return batch;
+}
+
+std::string Hex(std::string_view bytes) {
+  std::string hex;
+  for (const char c : bytes) hex += fmt::format("{:02x}", static_cast<unsigned char>(c));
+  return hex;
+}
+
+// A batch to write with its reports' bytes, as ingest hands it over.
+struct Write {
+  Write(std::string node, v1::Batch batch_in, int64_t received_ms)
+      : node_id(std::move(node)), batch(std::move(batch_in)) {
+    for (const v1::Report& report : batch.reports()) bodies.push_back(report.SerializeAsString());
+    views.assign(bodies.begin(), bodies.end());
+    write = BatchWrite{&node_id, &batch, views, received_ms};
+  }
+  std::string node_id;
+  v1::Batch batch;
+  std::vector<std::string> bodies;
+  std::vector<std::string_view> views;
+  BatchWrite write;
+};
+
+TEST(Store, BatchesOfOneNodeInOneTransactionLeaveItsNewestStateAndEachItsOwnFacts) {
+  testing::TempDir dir;
+  auto store = Store::Open(dir.path() / "c.db");
+  ASSERT_TRUE(store) << store.error().message;
+  // One transaction: two reports of one boot, then the next boot, then an
+  // old report arriving late, and another node's batch between them.
+  const Write first("rennes-1", BatchOf("rennes-1", kBoot, {1, 2}, 10'000), 1000);
+  const Write other("lyon-1", BatchOf("lyon-1", kBoot, {1}, 10'000), 1500);
+  const Write rebooted("rennes-1", BatchOf("rennes-1", kNextBoot, {1}, 20'000), 2000);
+  const Write late("rennes-1", BatchOf("rennes-1", kBoot, {3}, 12'000), 3000);
+  const std::vector<BatchWrite> writes = {first.write, other.write, rebooted.write, late.write};
+  auto stored = (*store)->StoreBatches(writes);
+  ASSERT_TRUE(stored) << stored.error().message;
+  ASSERT_EQ(stored->size(), 4u);
+  EXPECT_EQ((*stored)[0].facts.boots, 0u);
+  EXPECT_EQ((*stored)[2].facts.boots, 1u);
+  EXPECT_EQ((*stored)[3].stored, 1u);
+
+  // The row as this store wrote it, then as a fresh one reads it.
+  for (int reopen = 0; reopen < 2; ++reopen) {
+    if (reopen == 1) {
+      store->reset();
+      store = Store::Open(dir.path() / "c.db");
+      ASSERT_TRUE(store) << store.error().message;
+    }
+    auto nodes = (*store)->LoadNodes();
+    ASSERT_TRUE(nodes) << nodes.error().message;
+    ASSERT_EQ(nodes->size(), 2u);
+    const NodeRecord& rennes = (*nodes)[1];
+    ASSERT_EQ(rennes.node_id, "rennes-1");
+    // The late report (seq 3 of the first boot) is older than the reboot's:
+    // stored, but not the node's state.
+    EXPECT_EQ(rennes.boot_id, kNextBoot);
+    EXPECT_EQ(rennes.last_seq, 1u);
+    EXPECT_EQ(rennes.last_report.boot_id(), kNextBoot);
+    EXPECT_EQ(rennes.last_seen_ms, 3000);
+    EXPECT_EQ(rennes.facts.boots, 1u);
+    EXPECT_EQ((*nodes)[0].last_seq, 1u);
+    EXPECT_EQ((*nodes)[0].last_seen_ms, 1500);
+  }
+  // The next transactions find the row the last one left: read back from
+  // the table, then as this store keeps it.
+  auto next = (*store)->StoreBatch("rennes-1", BatchOf("rennes-1", kBoot, {9}, 30'000), 4000);
+  ASSERT_TRUE(next) << next.error().message;
+  EXPECT_EQ(next->facts.boots, 2u);
+  next = (*store)->StoreBatch("rennes-1", BatchOf("rennes-1", kNextBoot, {2}, 40'000), 5000);
+  ASSERT_TRUE(next) << next.error().message;
+  EXPECT_EQ(next->facts.boots, 3u);
+}
+
+TEST(Store, ADatabaseWithTheReportsTableOfBeforeIngestCpuOpensStoresAndDeduplicates) {
+  testing::TempDir dir;
+  const std::string path = (dir.path() / "c.db").string();
+  {
+    // The reports table as collectors made it before (WITHOUT ROWID), holding seq 1.
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    const std::string sql = fmt::format(
+        "CREATE TABLE reports (node_id TEXT NOT NULL, boot_id TEXT NOT NULL, seq INTEGER NOT NULL, "
+        "received_ms INTEGER NOT NULL, timestamp_ms INTEGER NOT NULL, body BLOB NOT NULL, "
+        "PRIMARY KEY (node_id, boot_id, seq)) WITHOUT ROWID; "
+        "INSERT INTO reports VALUES ('rennes-1', '{}', 1, 1000, 10000, x'{}');",
+        kBoot, Hex(BatchOf("rennes-1", kBoot, {1}, 10'000).reports(0).SerializeAsString()));
+    EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+    sqlite3_close(db);
+  }
+  auto store = Store::Open(path);
+  ASSERT_TRUE(store) << store.error().message;
+  auto stored = (*store)->StoreBatch("rennes-1", BatchOf("rennes-1", kBoot, {1, 2}, 10'000), 2000);
+  ASSERT_TRUE(stored) << stored.error().message;
+  EXPECT_EQ(stored->stored, 1u);
+  EXPECT_EQ(stored->duplicates, 1u);
+  auto reports = (*store)->ListReports("rennes-1");
+  ASSERT_TRUE(reports) << reports.error().message;
+  ASSERT_EQ(reports->size(), 2u);
+  EXPECT_EQ((*reports)[0].report.seq(), 1u);
+  EXPECT_EQ((*reports)[1].report.seq(), 2u);
+}
+
+}  // namespace
+}  // namespace vigie::collector
