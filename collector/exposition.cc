@@ -49,9 +49,9 @@ void AppendSampleLine(std::string& out, std::string_view name, std::string_view 
   out += '\n';
 }
 
-void AppendLabels(std::string& out, const SeriesLabels& labels) {
+void AppendLabels(std::string& out, const LabelRefs& labels) {
   bool first = true;
-  for (const SeriesLabel& label : labels) {
+  for (const LabelRef& label : labels) {
     if (!first) out += ',';
     first = false;
     out += label.name;
@@ -88,7 +88,7 @@ void Exposition::MaybeFlush() {
   out_.reserve(kChunkBytes + kChunkBytes / 4);
 }
 
-void Exposition::Sample(const SeriesLabels& labels, double value) {
+void Exposition::Sample(const LabelRefs& labels, double value) {
   if (stopped_) return;
   // Straight into the page, without a temporary: this is the loop of a
   // 10 000-node /metrics.
