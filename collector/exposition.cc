@@ -5,10 +5,9 @@
 #include <fmt/format.h>
 
 namespace vigie::collector {
-namespace {
 
 // Runs without a special character are appended whole: label values seldom
-// have one, and this is the inner loop of a large fleet's page.
+// have one.
 void AppendEscaped(std::string& out, std::string_view value) {
   size_t start = 0;
   for (size_t i = 0; i < value.size(); ++i) {
@@ -30,8 +29,6 @@ void AppendValue(std::string& out, double value) {
     fmt::format_to(std::back_inserter(out), "{}", value);
   }
 }
-
-}  // namespace
 
 std::string FamilyHeader(std::string_view name, std::string_view type, std::string_view help) {
   return fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);

@@ -1,7 +1,8 @@
 // A series as the collector names it: a metric family and its labels, the
 // same for the text exposition (GET /metrics) and remote_write. The code
 // that turns a report into series writes them to a SeriesSink, which either
-// renders text or collects samples.
+// renders text, keeps them compact for later (NodeSeries) or collects
+// samples.
 #pragma once
 
 #include <array>

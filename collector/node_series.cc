@@ -1,0 +1,185 @@
+#include "collector/node_series.h"
+
+#include <cstring>
+#include <functional>
+
+#include "collector/exposition.h"
+#include "collector/report_metrics.h"
+
+namespace vigie::collector {
+namespace {
+
+class FamilyCatalog : public SeriesSink {
+ public:
+  void Family(std::string_view name, std::string_view type, std::string_view help) override {
+    families.push_back({name, type, help});
+  }
+  void Sample(const LabelRefs&, double) override {}
+  std::vector<FamilyInfo> families;
+};
+
+void AppendIndex(std::string& out, uint32_t index) {
+  while (index >= 0x80) {
+    out += static_cast<char>((index & 0x7f) | 0x80);
+    index >>= 7;
+  }
+  out += static_cast<char>(index);
+}
+
+uint32_t ReadIndex(const char*& p) {
+  uint32_t index = 0;
+  for (int shift = 0;; shift += 7) {
+    const auto byte = static_cast<unsigned char>(*p++);
+    index |= static_cast<uint32_t>(byte & 0x7f) << shift;
+    if (byte < 0x80) return index;
+  }
+}
+
+}  // namespace
+
+const std::vector<FamilyInfo>& ReportFamilies() {
+  // AppendReportMetrics starts every family whatever the reports hold.
+  static const std::vector<FamilyInfo> families = [] {
+    FamilyCatalog catalog;
+    AppendReportMetrics({}, catalog);
+    return std::move(catalog.families);
+  }();
+  return families;
+}
+
+// Builds in buffers of its thread, kept from one report to the next, then
+// copies them into the node's one allocation. Labels are interned in an
+// open-addressing table of label indices (plus one; zero is free), kept at
+// most half full.
+class NodeSeries::Recorder : public SeriesSink {
+ public:
+  Recorder() {
+    family_ends_.clear();
+    label_ends_.clear();
+    labels_.clear();
+    samples_.clear();
+    slots_.assign(256, 0);
+  }
+
+  void Family(std::string_view, std::string_view, std::string_view) override {
+    if (started_) family_ends_.push_back(static_cast<uint32_t>(samples_.size()));
+    started_ = true;
+  }
+
+  void Sample(const LabelRefs& labels, double value) override {
+    samples_ += static_cast<char>(labels.size());
+    for (const LabelRef& label : labels) AppendIndex(samples_, Intern(label));
+    text_.clear();
+    AppendValue(text_, value);
+    samples_ += static_cast<char>(text_.size());
+    samples_ += text_;
+  }
+
+  void Finish(NodeSeries& series) {
+    family_ends_.push_back(static_cast<uint32_t>(samples_.size()));
+    std::string& data = series.data_;
+    const auto append_ends = [&](const std::vector<uint32_t>& ends) {
+      data.append(reinterpret_cast<const char*>(ends.data()), ends.size() * sizeof(uint32_t));
+    };
+    data.reserve((family_ends_.size() + label_ends_.size()) * sizeof(uint32_t) + labels_.size() + samples_.size());
+    append_ends(family_ends_);
+    series.label_ends_at_ = static_cast<uint32_t>(data.size());
+    append_ends(label_ends_);
+    series.labels_at_ = static_cast<uint32_t>(data.size());
+    data += labels_;
+    series.samples_at_ = static_cast<uint32_t>(data.size());
+    data += samples_;
+  }
+
+ private:
+  std::string_view Text(uint32_t index) const {
+    const uint32_t begin = index == 0 ? 0 : label_ends_[index - 1];
+    return std::string_view(labels_).substr(begin, label_ends_[index] - begin);
+  }
+
+  size_t Slot(std::string_view text) const {
+    size_t slot = std::hash<std::string_view>{}(text) & (slots_.size() - 1);
+    while (slots_[slot] != 0 && Text(slots_[slot] - 1) != text) slot = (slot + 1) & (slots_.size() - 1);
+    return slot;
+  }
+
+  uint32_t Intern(const LabelRef& label) {
+    label_.clear();
+    label_ += ',';
+    label_ += label.name;
+    label_ += "=\"";
+    AppendEscaped(label_, label.value);
+    label_ += '"';
+    const size_t slot = Slot(label_);
+    if (slots_[slot] != 0) return slots_[slot] - 1;
+    labels_ += label_;
+    label_ends_.push_back(static_cast<uint32_t>(labels_.size()));
+    const auto count = static_cast<uint32_t>(label_ends_.size());
+    slots_[slot] = count;
+    if (2 * count > slots_.size()) Grow();
+    return count - 1;
+  }
+
+  void Grow() {
+    slots_.assign(slots_.size() * 2, 0);
+    for (uint32_t i = 0; i < label_ends_.size(); ++i) slots_[Slot(Text(i))] = i + 1;
+  }
+
+  static thread_local std::vector<uint32_t> family_ends_;
+  static thread_local std::vector<uint32_t> label_ends_;
+  static thread_local std::string labels_;
+  static thread_local std::string samples_;
+  static thread_local std::vector<uint32_t> slots_;
+  static thread_local std::string label_;  // scratch
+  static thread_local std::string text_;   // scratch
+  bool started_ = false;
+};
+
+thread_local std::vector<uint32_t> NodeSeries::Recorder::family_ends_;
+thread_local std::vector<uint32_t> NodeSeries::Recorder::label_ends_;
+thread_local std::string NodeSeries::Recorder::labels_;
+thread_local std::string NodeSeries::Recorder::samples_;
+thread_local std::vector<uint32_t> NodeSeries::Recorder::slots_;
+thread_local std::string NodeSeries::Recorder::label_;
+thread_local std::string NodeSeries::Recorder::text_;
+
+NodeSeries::NodeSeries(const v1::Report& report) {
+  Recorder recorder;
+  AppendReportMetrics({{{}, &report}}, recorder);
+  recorder.Finish(*this);
+}
+
+uint32_t NodeSeries::End(uint32_t at, uint32_t index) const {
+  uint32_t end = 0;
+  std::memcpy(&end, data_.data() + at + index * sizeof(uint32_t), sizeof end);
+  return end;
+}
+
+void NodeSeries::AppendLines(size_t family, std::string_view name, std::string_view node_labels,
+                             std::string& out) const {
+  const char* const labels = data_.data() + labels_at_;
+  const char* const samples = data_.data() + samples_at_;
+  const auto f = static_cast<uint32_t>(family);
+  const char* p = samples + (f == 0 ? 0 : End(0, f - 1));
+  const char* const end = samples + End(0, f);
+  while (p < end) {
+    const auto count = static_cast<unsigned char>(*p++);
+    out += name;
+    out += '{';
+    out += node_labels;
+    for (size_t i = 0; i < count; ++i) {
+      const uint32_t label = ReadIndex(p);
+      const uint32_t begin = label == 0 ? 0 : End(label_ends_at_, label - 1);
+      out.append(labels + begin, End(label_ends_at_, label) - begin);
+    }
+    const auto length = static_cast<unsigned char>(*p++);
+    out += "} ";
+    out.append(p, length);
+    p += length;
+    out += '\n';
+  }
+}
+
+size_t NodeSeries::HeapBytes() const { return data_.capacity(); }
+
+}  // namespace vigie::collector
