@@ -7,7 +7,7 @@
 // 9 KiB: a protobuf object per reading): 10 000 nodes cost ~25 MiB, not
 // ~90. Snapshot() parses them, for the reader to hold only while it uses
 // them. Beside it, the report's series for /metrics in compact form (about
-// 4 KiB, NodeSeries), so that a scrape parses nothing.
+// 3 KiB, NodeSeries), so that a scrape parses nothing.
 #pragma once
 
 #include <cstdint>
@@ -44,8 +44,8 @@ class FleetState {
   // an all-duplicate push) replaces the last report if it is not older. A
   // report without a disk cycle (disks_read false) keeps the disks of the
   // report it replaces. Costs one serialization of `newest` and the build of
-  // its NodeSeries (with the kept disks merged into a copy of it when it has
-  // none), outside the lock.
+  // its NodeSeries (36-55 us for 60 readings; with the kept disks merged into
+  // a copy of it when it has none), outside the lock.
   void Update(const std::string& node_id, int64_t seen_ms, std::shared_ptr<const v1::Report> newest,
               const NodeFacts& facts);
 
