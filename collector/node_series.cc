@@ -58,6 +58,8 @@ class NodeSeries::Recorder : public SeriesSink {
     label_ends_.clear();
     labels_.clear();
     samples_.clear();
+    keys_.clear();
+    key_ends_.clear();
     slots_.assign(256, 0);
   }
 
@@ -92,28 +94,40 @@ class NodeSeries::Recorder : public SeriesSink {
   }
 
  private:
-  std::string_view Text(uint32_t index) const {
-    const uint32_t begin = index == 0 ? 0 : label_ends_[index - 1];
-    return std::string_view(labels_).substr(begin, label_ends_[index] - begin);
+  // A label as looked up: `name=value`, unescaped (names have no '=').
+  std::string_view Key(uint32_t index) const {
+    const uint32_t begin = index == 0 ? 0 : key_ends_[index - 1];
+    return std::string_view(keys_).substr(begin, key_ends_[index] - begin);
   }
 
-  size_t Slot(std::string_view text) const {
-    size_t slot = std::hash<std::string_view>{}(text) & (slots_.size() - 1);
-    while (slots_[slot] != 0 && Text(slots_[slot] - 1) != text) slot = (slot + 1) & (slots_.size() - 1);
+  static size_t Hash(std::string_view name, std::string_view value) {
+    return std::hash<std::string_view>{}(value) * 31 + std::hash<std::string_view>{}(name);
+  }
+
+  size_t Slot(std::string_view name, std::string_view value) const {
+    const auto matches = [&](std::string_view key) {
+      return key.size() == name.size() + 1 + value.size() && key.substr(0, name.size()) == name &&
+             key[name.size()] == '=' && key.substr(name.size() + 1) == value;
+    };
+    size_t slot = Hash(name, value) & (slots_.size() - 1);
+    while (slots_[slot] != 0 && !matches(Key(slots_[slot] - 1))) slot = (slot + 1) & (slots_.size() - 1);
     return slot;
   }
 
+  // Escaped only when first met: most samples reuse their node's labels.
   uint32_t Intern(const LabelRef& label) {
-    label_.clear();
-    label_ += ',';
-    label_ += label.name;
-    label_ += "=\"";
-    AppendEscaped(label_, label.value);
-    label_ += '"';
-    const size_t slot = Slot(label_);
+    const size_t slot = Slot(label.name, label.value);
     if (slots_[slot] != 0) return slots_[slot] - 1;
-    labels_ += label_;
+    labels_ += ',';
+    labels_ += label.name;
+    labels_ += "=\"";
+    AppendEscaped(labels_, label.value);
+    labels_ += '"';
     label_ends_.push_back(static_cast<uint32_t>(labels_.size()));
+    keys_ += label.name;
+    keys_ += '=';
+    keys_ += label.value;
+    key_ends_.push_back(static_cast<uint32_t>(keys_.size()));
     const auto count = static_cast<uint32_t>(label_ends_.size());
     slots_[slot] = count;
     if (2 * count > slots_.size()) Grow();
@@ -122,16 +136,21 @@ class NodeSeries::Recorder : public SeriesSink {
 
   void Grow() {
     slots_.assign(slots_.size() * 2, 0);
-    for (uint32_t i = 0; i < label_ends_.size(); ++i) slots_[Slot(Text(i))] = i + 1;
+    for (uint32_t i = 0; i < key_ends_.size(); ++i) {
+      const std::string_view key = Key(i);
+      const size_t equals = key.find('=');
+      slots_[Slot(key.substr(0, equals), key.substr(equals + 1))] = i + 1;
+    }
   }
 
   static thread_local std::vector<uint32_t> family_ends_;
   static thread_local std::vector<uint32_t> label_ends_;
   static thread_local std::string labels_;
   static thread_local std::string samples_;
+  static thread_local std::string keys_;
+  static thread_local std::vector<uint32_t> key_ends_;
   static thread_local std::vector<uint32_t> slots_;
-  static thread_local std::string label_;  // scratch
-  static thread_local std::string text_;   // scratch
+  static thread_local std::string text_;  // scratch
   bool started_ = false;
 };
 
@@ -139,8 +158,9 @@ thread_local std::vector<uint32_t> NodeSeries::Recorder::family_ends_;
 thread_local std::vector<uint32_t> NodeSeries::Recorder::label_ends_;
 thread_local std::string NodeSeries::Recorder::labels_;
 thread_local std::string NodeSeries::Recorder::samples_;
+thread_local std::string NodeSeries::Recorder::keys_;
+thread_local std::vector<uint32_t> NodeSeries::Recorder::key_ends_;
 thread_local std::vector<uint32_t> NodeSeries::Recorder::slots_;
-thread_local std::string NodeSeries::Recorder::label_;
 thread_local std::string NodeSeries::Recorder::text_;
 
 NodeSeries::NodeSeries(const v1::Report& report) {
