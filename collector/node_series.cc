@@ -2,6 +2,8 @@
 
 #include <cstring>
 #include <functional>
+#include <map>
+#include <mutex>
 
 #include "collector/exposition.h"
 #include "collector/report_metrics.h"
@@ -33,6 +35,48 @@ uint32_t ReadIndex(const char*& p) {
     index |= static_cast<uint32_t>(byte & 0x7f) << shift;
     if (byte < 0x80) return index;
   }
+}
+
+// The series' buffers, by size rounded up to kBufferStep, kept for reuse by
+// the next series of that size whichever thread builds it. Each push frees
+// its node's previous series on its HTTP thread and builds the next one
+// there: with malloc, blocks freed into one thread's arena while the next
+// came from another's fragmented the heap (at 10 000 nodes, RSS 124-154 MiB
+// after 8-10 s of pushes, 115-125 MiB with this pool, 107 MiB with a single
+// arena). The lists hold at most the buffers of the series alive at once.
+constexpr size_t kBufferStep = 256;
+
+struct BufferPool {
+  std::mutex mutex;
+  std::map<size_t, std::vector<char*>> free;  // by size
+};
+
+// Never destroyed: a series may outlive static destruction.
+BufferPool& Buffers() {
+  static auto* pool = new BufferPool;
+  return *pool;
+}
+
+size_t RoundedSize(size_t size) { return (size + kBufferStep - 1) / kBufferStep * kBufferStep; }
+
+char* TakeBuffer(size_t size) {
+  {
+    BufferPool& pool = Buffers();
+    std::lock_guard lock(pool.mutex);
+    std::vector<char*>& list = pool.free[size];
+    if (!list.empty()) {
+      char* buffer = list.back();
+      list.pop_back();
+      return buffer;
+    }
+  }
+  return new char[size];
+}
+
+void GiveBuffer(char* buffer, size_t size) {
+  BufferPool& pool = Buffers();
+  std::lock_guard lock(pool.mutex);
+  pool.free[size].push_back(buffer);
 }
 
 }  // namespace
@@ -79,18 +123,22 @@ class NodeSeries::Recorder : public SeriesSink {
 
   void Finish(NodeSeries& series) {
     family_ends_.push_back(static_cast<uint32_t>(samples_.size()));
-    std::string& data = series.data_;
-    const auto append_ends = [&](const std::vector<uint32_t>& ends) {
-      data.append(reinterpret_cast<const char*>(ends.data()), ends.size() * sizeof(uint32_t));
+    const size_t size =
+        (family_ends_.size() + label_ends_.size()) * sizeof(uint32_t) + labels_.size() + samples_.size();
+    series.size_ = RoundedSize(size);
+    series.data_ = TakeBuffer(series.size_);
+    char* w = series.data_;
+    const auto put = [&](const void* bytes, size_t length) {
+      std::memcpy(w, bytes, length);
+      w += length;
     };
-    data.reserve((family_ends_.size() + label_ends_.size()) * sizeof(uint32_t) + labels_.size() + samples_.size());
-    append_ends(family_ends_);
-    series.label_ends_at_ = static_cast<uint32_t>(data.size());
-    append_ends(label_ends_);
-    series.labels_at_ = static_cast<uint32_t>(data.size());
-    data += labels_;
-    series.samples_at_ = static_cast<uint32_t>(data.size());
-    data += samples_;
+    put(family_ends_.data(), family_ends_.size() * sizeof(uint32_t));
+    series.label_ends_at_ = static_cast<uint32_t>(w - series.data_);
+    put(label_ends_.data(), label_ends_.size() * sizeof(uint32_t));
+    series.labels_at_ = static_cast<uint32_t>(w - series.data_);
+    put(labels_.data(), labels_.size());
+    series.samples_at_ = static_cast<uint32_t>(w - series.data_);
+    put(samples_.data(), samples_.size());
   }
 
  private:
@@ -169,16 +217,18 @@ NodeSeries::NodeSeries(const v1::Report& report) {
   recorder.Finish(*this);
 }
 
+NodeSeries::~NodeSeries() { GiveBuffer(data_, size_); }
+
 uint32_t NodeSeries::End(uint32_t at, uint32_t index) const {
   uint32_t end = 0;
-  std::memcpy(&end, data_.data() + at + index * sizeof(uint32_t), sizeof end);
+  std::memcpy(&end, data_ + at + index * sizeof(uint32_t), sizeof end);
   return end;
 }
 
 void NodeSeries::AppendLines(size_t family, std::string_view name, std::string_view node_labels,
                              std::string& out) const {
-  const char* const labels = data_.data() + labels_at_;
-  const char* const samples = data_.data() + samples_at_;
+  const char* const labels = data_ + labels_at_;
+  const char* const samples = data_ + samples_at_;
   const auto f = static_cast<uint32_t>(family);
   const char* p = samples + (f == 0 ? 0 : End(0, f - 1));
   const char* const end = samples + End(0, f);
@@ -200,6 +250,6 @@ void NodeSeries::AppendLines(size_t family, std::string_view name, std::string_v
   }
 }
 
-size_t NodeSeries::HeapBytes() const { return data_.capacity(); }
+size_t NodeSeries::HeapBytes() const { return size_; }
 
 }  // namespace vigie::collector
