@@ -10,7 +10,6 @@
 // See BENCHMARKS.md, "Collector ingest (bench/ingest)".
 #include <curl/curl.h>
 #include <signal.h>
-#include <malloc.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -23,6 +22,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -724,11 +724,18 @@ void BenchCollector(const Options& options, int nodes, int64_t baseline_kib) {
   std::fflush(stdout);
 }
 
+double ThreadCpuMs() {
+  timespec now{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+  return static_cast<double>(now.tv_sec) * 1e3 + static_cast<double>(now.tv_nsec) / 1e6;
+}
+
 // Timing inside, without HTTP nor the other processes of a shared machine:
-// RenderMetrics in this process, on this thread's CPU clock.
+// RenderMetrics in this process, on this thread's CPU clock, from the
+// NodeSeries the fleet state keeps (built here as each push builds one).
 void BenchRender(const Options& options, int nodes) {
   collector::CollectorConfig config;
-  std::vector<collector::NodeState> state;
+  std::vector<collector::NodeMetrics> state;
   const int64_t now_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   std::vector<v1::Report> built;
@@ -737,31 +744,49 @@ void BenchRender(const Options& options, int nodes) {
     built.back().set_timestamp_unix_ms(now_ms);
     config.nodes[built.back().node_id()] = collector::NodeEntry{built.back().node_id(), fmt::format("site-{}", i % 100), ""};
   }
-  // What the fleet state holds per node: a report parsed from the wire, as ingest keeps it.
-  const size_t heap_before = mallinfo2().uordblks;
-  for (const v1::Report& report : built) {
-    auto parsed = std::make_shared<v1::Report>();
-    parsed->ParseFromString(report.SerializeAsString());
-    state.push_back({report.node_id(), now_ms, std::move(parsed), {}});
-  }
-  const size_t heap_after = mallinfo2().uordblks;
-  built.clear();
-  std::printf("parsed reports held by the fleet state: %.1f KiB per node (heap in use, mallinfo2)\n",
-              static_cast<double>(heap_after - heap_before) / 1024 / nodes);
-  const collector::IngestCounters counters;
-  std::vector<double> cpu_ms;
-  size_t bytes = 0;
+  std::vector<double> build_ms;
   for (int run = 0; run < 3; ++run) {
-    timespec start{}, end{};
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &start);
-    bytes = collector::RenderMetrics(config, state, counters, {}, now_ms).size();
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &end);
-    cpu_ms.push_back(static_cast<double>(end.tv_sec - start.tv_sec) * 1e3 +
-                     static_cast<double>(end.tv_nsec - start.tv_nsec) / 1e6);
+    state.clear();
+    const double start_ms = ThreadCpuMs();
+    for (const v1::Report& report : built) {
+      state.push_back({report.node_id(), now_ms, {}, std::make_shared<const collector::NodeSeries>(report)});
+    }
+    build_ms.push_back(ThreadCpuMs() - start_ms);
   }
-  std::sort(cpu_ms.begin(), cpu_ms.end());
-  std::printf("RenderMetrics, %d nodes: %.1f ms of CPU (median of 3), %.2f MiB, %.0f ns per byte\n", nodes, cpu_ms[1],
-              static_cast<double>(bytes) / (1 << 20), cpu_ms[1] * 1e6 / static_cast<double>(bytes));
+  std::sort(build_ms.begin(), build_ms.end());
+  size_t series_bytes = 0;
+  for (const collector::NodeMetrics& node : state) series_bytes += node.series->HeapBytes();
+  built.clear();
+  std::printf("NodeSeries: %.1f us of CPU per node to build, as each push does (median of 3), %.1f KiB of heap "
+              "per node\n",
+              build_ms[1] * 1e3 / nodes, static_cast<double>(series_bytes) / 1024 / nodes);
+  const collector::IngestCounters counters;
+  // Whole: one string for the page. Streamed: 256 KiB pieces handed on and
+  // dropped, as /metrics renders (without the socket).
+  const auto median_ms = [&](const std::function<size_t()>& render) {
+    std::vector<double> cpu_ms;
+    size_t bytes = 0;
+    for (int run = 0; run < 3; ++run) {
+      const double start_ms = ThreadCpuMs();
+      bytes = render();
+      cpu_ms.push_back(ThreadCpuMs() - start_ms);
+    }
+    std::sort(cpu_ms.begin(), cpu_ms.end());
+    std::printf("RenderMetrics, %d nodes: %.1f ms of CPU (median of 3), %.2f MiB, %.1f ns per byte", nodes, cpu_ms[1],
+                static_cast<double>(bytes) / (1 << 20), cpu_ms[1] * 1e6 / static_cast<double>(bytes));
+  };
+  median_ms([&] { return collector::RenderMetrics(config, state, counters, {}, now_ms).size(); });
+  std::printf(", whole page\n");
+  median_ms([&] {
+    size_t bytes = 0;
+    collector::Exposition page([&](std::string& piece) {
+      bytes += piece.size();
+      return true;
+    });
+    collector::RenderMetrics(config, state, counters, {}, now_ms, page);
+    return bytes + page.Take().size();
+  });
+  std::printf(", streamed\n");
   std::fflush(stdout);
 }
 

@@ -184,8 +184,8 @@ HttpResponse Collector::Handle(const HttpRequest& request) {
     // thread owns its snapshot; config_ and the counters outlive the server
     // (and so every response of it).
     HttpResponse response{HttpStatus::kOk, "text/plain; version=0.0.4; charset=utf-8", "", {}};
-    response.stream = StreamPage([this, nodes = state_.Snapshot(), commits = committer_->stats(), now_ms = NowUnixMs(),
-                                  alert_metrics = std::move(alert_metrics)](Exposition& page) {
+    response.stream = StreamPage([this, nodes = state_.MetricsSnapshot(), commits = committer_->stats(),
+                                  now_ms = NowUnixMs(), alert_metrics = std::move(alert_metrics)](Exposition& page) {
       RenderMetrics(config_, nodes, ingest_->counters(), commits, now_ms, page);
       page.Raw(alert_metrics);
     });

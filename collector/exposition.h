@@ -28,7 +28,24 @@ class Exposition : public SeriesSink {
   // A sample of the current family; `labels` is `a="x",b="y"` or empty.
   void Sample(std::string_view labels, double value);
   // The same, labels written in their order as name="escaped value".
-  void Sample(const SeriesLabels& labels, double value) override;
+  void Sample(const LabelRefs& labels, double value) override;
+  // Lines of the current family that `write` appends to the page (whole
+  // lines, as AppendSampleLine writes them); the family's header goes first
+  // if `write` appended any.
+  template <class Write>
+  void Lines(const Write& write) {
+    if (stopped_) return;
+    const size_t before = out_.size();
+    out_ += pending_header_;
+    const size_t with_header = out_.size();
+    write(out_);
+    if (out_.size() == with_header) {
+      out_.resize(before);
+      return;
+    }
+    pending_header_.clear();
+    MaybeFlush();
+  }
   // Text written as is (a part rendered elsewhere, whole families).
   void Raw(std::string_view text);
   std::string Take() { return std::move(out_); }
@@ -49,7 +66,11 @@ std::string FamilyHeader(std::string_view name, std::string_view type, std::stri
 // the value as Prometheus parses it (NaN, +Inf, -Inf, shortest round-trip).
 void AppendSampleLine(std::string& out, std::string_view name, std::string_view labels, double value);
 // `a="x",b="y"`: the labels in their order, values escaped, appended to `out`.
-void AppendLabels(std::string& out, const SeriesLabels& labels);
+void AppendLabels(std::string& out, const LabelRefs& labels);
+// The value as Prometheus parses it (NaN, +Inf, -Inf, shortest round-trip).
+void AppendValue(std::string& out, double value);
+// `value` with \\, \" and \n escaped, appended to `out`.
+void AppendEscaped(std::string& out, std::string_view value);
 
 // name="value", the value escaped (\\, \", \n).
 std::string Label(std::string_view name, std::string_view value);

@@ -6,7 +6,8 @@
 // readings, plus its last disk cycle's disks) rather than parsed (about
 // 9 KiB: a protobuf object per reading): 10 000 nodes cost ~25 MiB, not
 // ~90. Snapshot() parses them, for the reader to hold only while it uses
-// them.
+// them. Beside it, the report's series for /metrics in compact form (about
+// 3 KiB, NodeSeries), so that a scrape parses nothing.
 #pragma once
 
 #include <cstdint>
@@ -16,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "collector/node_series.h"
 #include "collector/store.h"
 #include "vigie.pb.h"
 
@@ -28,18 +30,32 @@ struct NodeState {
   NodeFacts facts;
 };
 
+// What GET /metrics needs of a node.
+struct NodeMetrics {
+  std::string node_id;
+  int64_t last_seen_ms = 0;
+  NodeFacts facts;
+  std::shared_ptr<const NodeSeries> series;  // never null
+};
+
 class FleetState {
  public:
   // Records that `node_id` was heard at `seen_ms`; `newest` (may be null, for
   // an all-duplicate push) replaces the last report if it is not older. A
   // report without a disk cycle (disks_read false) keeps the disks of the
-  // report it replaces. Costs one serialization of `newest`, outside the lock.
+  // report it replaces. Costs one serialization of `newest` and the build of
+  // its NodeSeries (27-35 us for 60 readings; with the kept disks merged into
+  // a copy of it when it has none), outside the lock.
   void Update(const std::string& node_id, int64_t seen_ms, std::shared_ptr<const v1::Report> newest,
               const NodeFacts& facts);
 
   // Every node heard from, ordered by id, each report parsed afresh (about
   // 10 us a node, outside the lock).
   std::vector<NodeState> Snapshot() const;
+
+  // Every node heard from, ordered by id, with its series: copies of ids and
+  // pointers, under the lock.
+  std::vector<NodeMetrics> MetricsSnapshot() const;
 
  private:
   struct Entry {
@@ -51,6 +67,8 @@ class FleetState {
     // disks_read), serialized; merged into a report that has none. Null when
     // that cycle found no disk.
     std::shared_ptr<const std::string> disks;
+    // The series of the newest report (with those disks); null with it.
+    std::shared_ptr<const NodeSeries> series;
     NodeFacts facts;
   };
 

@@ -27,6 +27,37 @@ TEST(FleetState, ReportsBetweenDiskCyclesKeepTheLastDisks) {
   EXPECT_EQ(state.Snapshot()[0].last_report->disks_size(), 0);
 }
 
+// The disk lines of a node's series, with their labels after node and site.
+std::string DiskInfoLines(const FleetState& state) {
+  const std::vector<FamilyInfo>& families = ReportFamilies();
+  size_t info = 0;
+  while (families[info].name != "vigie_disk_info") ++info;
+  std::string lines;
+  state.MetricsSnapshot()[0].series->AppendLines(info, "i", "n=\"a\"", lines);
+  return lines;
+}
+
+TEST(FleetState, SeriesBetweenDiskCyclesKeepTheLastDisks) {
+  FleetState state;
+  state.Update("a", 1, ReportAt(1000, true, "ST3500418AS"), {});
+  state.Update("a", 2, ReportAt(2000, false, ""), {});
+  EXPECT_EQ(DiskInfoLines(state),
+            "i{n=\"a\",disk=\"\",model=\"ST3500418AS\",serial=\"\",kind=\"unknown\",firmware=\"\","
+            "status=\"unknown\"} 1\n");
+  state.Update("a", 3, ReportAt(3000, true, ""), {});
+  EXPECT_EQ(DiskInfoLines(state), "");
+}
+
+TEST(FleetState, ANodeWithoutReportHasTheSeriesOfAnEmptyOne) {
+  FleetState state;
+  state.Update("a", 1, nullptr, {});
+  const std::vector<NodeMetrics> nodes = state.MetricsSnapshot();
+  ASSERT_EQ(nodes.size(), 1u);
+  std::string lines;
+  nodes[0].series->AppendLines(0, "dropped", "n=\"a\"", lines);
+  EXPECT_EQ(lines, "dropped{n=\"a\"} 0\n");
+}
+
 TEST(FleetState, AnOlderReportDoesNotReplaceANewerOne) {
   FleetState state;
   state.Update("a", 10, ReportAt(5000, true, "new"), {});

@@ -46,9 +46,11 @@ TEST(MetricsGolden, PageIsByteIdenticalToGoldenFile) {
 
   // "gone" is still in the store but no longer configured: empty site.
   hardware->set_reports_dropped(3);
-  const std::vector<NodeState> nodes = {{"gone", 1'699'000'000'000, system, NodeFacts{}},
-                                        {"rennes-1", 1'700'000'001'000, hardware, NodeFacts{2, false, -1500}},
-                                        {"rennes-2", 1'700'000'031'000, system, NodeFacts{0, true, 250}}};
+  const auto system_series = std::make_shared<const NodeSeries>(*system);
+  const std::vector<NodeMetrics> nodes = {
+      {"gone", 1'699'000'000'000, NodeFacts{}, system_series},
+      {"rennes-1", 1'700'000'001'000, NodeFacts{2, false, -1500}, std::make_shared<const NodeSeries>(*hardware)},
+      {"rennes-2", 1'700'000'031'000, NodeFacts{0, true, 250}, system_series}};
   IngestCounters counters;
   counters.pushes_stored = 7;
   counters.reports_duplicate = 2;

@@ -35,47 +35,56 @@ constexpr SensorKindMetric kSensorKinds[] = {
      "Relative humidity read through lm-sensors."},
 };
 
-// The sensors of a report with their labels, made unique per node: a
+struct LabeledSensor {
+  const v1::Sensor* sensor;
+  std::string label;  // unique in its node for its chip and kind
+};
+
+// The sensors of a report with their labels made unique per node: a
 // duplicate (chip, label) would break the scrape, so later ones get " #2"...
-std::vector<std::pair<SeriesLabels, const v1::Sensor*>> LabeledSensors(const LabeledReport& node) {
-  std::vector<std::pair<SeriesLabels, const v1::Sensor*>> out;
+std::vector<LabeledSensor> LabeledSensors(const v1::Report& report) {
+  std::vector<LabeledSensor> out;
+  out.reserve(report.sensors_size());
   std::set<std::string> used;
-  for (const v1::Sensor& sensor : node.report->sensors()) {
+  for (const v1::Sensor& sensor : report.sensors()) {
     std::string label = sensor.label();
     const std::string base = label;
     for (int n = 2; !used.insert(sensor.chip() + '\n' + std::to_string(sensor.kind()) + '\n' + label).second; ++n) {
       label = fmt::format("{} #{}", base, n);
     }
-    out.emplace_back(With(node.labels, {{"chip", sensor.chip()}, {"sensor", label}}), &sensor);
+    out.push_back({&sensor, std::move(label)});
   }
   return out;
 }
 
 void AppendSensorMetrics(const std::vector<LabeledReport>& reports, SeriesSink& page) {
-  std::vector<std::vector<std::pair<SeriesLabels, const v1::Sensor*>>> sensors;
-  for (const LabeledReport& node : reports) sensors.push_back(LabeledSensors(node));
+  std::vector<std::vector<LabeledSensor>> sensors;
+  sensors.reserve(reports.size());
+  for (const LabeledReport& node : reports) sensors.push_back(LabeledSensors(*node.report));
+  // Calls `write(labels, sensor)` for each sensor of kind `kind`, or of any kind.
+  const auto each = [&](std::optional<v1::Sensor::Kind> kind, const auto& write) {
+    for (size_t i = 0; i < reports.size(); ++i) {
+      const LabelRefs node_labels(reports[i].labels);
+      for (const LabeledSensor& s : sensors[i]) {
+        if (kind && s.sensor->kind() != *kind) continue;
+        write(node_labels.With({{"chip", s.sensor->chip()}, {"sensor", s.label}}), *s.sensor);
+      }
+    }
+  };
   for (const SensorKindMetric& metric : kSensorKinds) {
     page.Family(metric.name, "gauge", metric.help);
-    for (const auto& node : sensors) {
-      for (const auto& [labels, sensor] : node) {
-        if (sensor->kind() == metric.kind) page.Sample(labels, sensor->value());
-      }
-    }
+    each(metric.kind, [&](const LabelRefs& labels, const v1::Sensor& sensor) { page.Sample(labels, sensor.value()); });
     page.Family(metric.limit_name, "gauge", "The chip's own limit for the sensor, in the sensor's unit.");
-    for (const auto& node : sensors) {
-      for (const auto& [labels, sensor] : node) {
-        if (sensor->kind() != metric.kind) continue;
-        if (sensor->has_min()) page.Sample(With(labels, {{"limit", "min"}}), sensor->min());
-        if (sensor->has_max()) page.Sample(With(labels, {{"limit", "max"}}), sensor->max());
-        if (sensor->has_crit()) page.Sample(With(labels, {{"limit", "crit"}}), sensor->crit());
-        if (sensor->has_lcrit()) page.Sample(With(labels, {{"limit", "lcrit"}}), sensor->lcrit());
-      }
-    }
+    each(metric.kind, [&](const LabelRefs& labels, const v1::Sensor& sensor) {
+      if (sensor.has_min()) page.Sample(labels.With({{"limit", "min"}}), sensor.min());
+      if (sensor.has_max()) page.Sample(labels.With({{"limit", "max"}}), sensor.max());
+      if (sensor.has_crit()) page.Sample(labels.With({{"limit", "crit"}}), sensor.crit());
+      if (sensor.has_lcrit()) page.Sample(labels.With({{"limit", "lcrit"}}), sensor.lcrit());
+    });
   }
   page.Family("vigie_sensor_alarm", "gauge", "1 when one of the chip's alarm or fault flags for the sensor is set.");
-  for (const auto& node : sensors) {
-    for (const auto& [labels, sensor] : node) page.Sample(labels, sensor->alarm() ? 1 : 0);
-  }
+  each(std::nullopt,
+       [&](const LabelRefs& labels, const v1::Sensor& sensor) { page.Sample(labels, sensor.alarm() ? 1 : 0); });
 }
 
 const v1::AtaAttribute* FindAttribute(const v1::Disk& disk, uint32_t id) {
@@ -98,14 +107,14 @@ std::optional<double> PowerOnSeconds(const v1::Disk& disk) {
 
 void AppendDiskMetrics(const std::vector<LabeledReport>& reports, SeriesSink& page) {
   struct LabeledDisk {
-    SeriesLabels labels;
+    LabelRefs labels;  // views into the node's labels and the disk
     const v1::Disk* disk;
   };
   std::vector<LabeledDisk> disks;
   for (const LabeledReport& node : reports) {
     for (const v1::Disk& disk : node.report->disks()) {
       disks.push_back(
-          {With(node.labels, {{"disk", disk.device()}, {"model", disk.model()}, {"serial", disk.serial()}}), &disk});
+          {LabelRefs(node.labels).With({{"disk", disk.device()}, {"model", disk.model()}, {"serial", disk.serial()}}), &disk});
     }
   }
   using Getter = std::function<std::optional<double>(const v1::Disk&)>;
@@ -119,9 +128,9 @@ void AppendDiskMetrics(const std::vector<LabeledReport>& reports, SeriesSink& pa
 
   page.Family("vigie_disk_info", "gauge", "Always 1: the disk's kind, firmware and this cycle's status as labels.");
   for (const LabeledDisk& d : disks) {
-    page.Sample(With(d.labels, {{"kind", std::string(DiskKindLabel(d.disk->kind()))},
+    page.Sample(d.labels.With({{"kind", DiskKindLabel(d.disk->kind())},
                                 {"firmware", d.disk->firmware()},
-                                {"status", std::string(DiskStatusLabel(d.disk->status()))}}),
+                                {"status", DiskStatusLabel(d.disk->status())}}),
                 1);
   }
   family("vigie_disk_asleep", "gauge", "1 when the disk was in standby or sleep and was left alone (not read).",
@@ -165,7 +174,7 @@ void AppendDiskMetrics(const std::vector<LabeledReport>& reports, SeriesSink& pa
     for (const LabeledDisk& d : disks) {
       if (!read_only(*d.disk)) continue;
       for (const v1::AtaAttribute& attribute : d.disk->ata_attributes()) {
-        page.Sample(With(d.labels, {{"id", std::to_string(attribute.id())}, {"attribute", attribute.name()}}),
+        page.Sample(d.labels.With({{"id", std::to_string(attribute.id())}, {"attribute", attribute.name()}}),
                     get(attribute));
       }
     }
@@ -214,7 +223,7 @@ void AppendPowerMetrics(const std::vector<LabeledReport>& reports, SeriesSink& p
   page.Family("vigie_power_rapl_watts", "gauge", "CPU and DRAM power from RAPL, averaged over the period.");
   for (const LabeledReport& node : reports) {
     for (const v1::RaplZone& zone : node.report->power().rapl()) {
-      page.Sample(With(node.labels, {{"zone", zone.name()}}), zone.watts());
+      page.Sample(LabelRefs(node.labels).With({{"zone", zone.name()}}), zone.watts());
     }
   }
   page.Family("vigie_power_ac_online", "gauge", "1 when the machine runs on mains power; absent when it cannot tell.");
@@ -225,7 +234,7 @@ void AppendPowerMetrics(const std::vector<LabeledReport>& reports, SeriesSink& p
   for (const LabeledReport& node : reports) {
     for (const v1::Battery& battery : node.report->power().batteries()) {
       if (battery.has_capacity_percent()) {
-        page.Sample(With(node.labels, {{"battery", battery.name()}}), battery.capacity_percent() / 100.0);
+        page.Sample(LabelRefs(node.labels).With({{"battery", battery.name()}}), battery.capacity_percent() / 100.0);
       }
     }
   }

@@ -126,41 +126,58 @@ std::shared_ptr<BodyStream> StreamPage(std::function<void(Exposition& page)> ren
   return std::make_shared<PageStream>(std::move(render));
 }
 
-std::string RenderMetrics(const CollectorConfig& config, const std::vector<NodeState>& nodes,
+std::string RenderMetrics(const CollectorConfig& config, const std::vector<NodeMetrics>& nodes,
                           const IngestCounters& counters, const GroupCommitter::Stats& commits, int64_t now_ms) {
   Exposition page;
   RenderMetrics(config, nodes, counters, commits, now_ms, page);
   return page.Take();
 }
 
-void RenderMetrics(const CollectorConfig& config, const std::vector<NodeState>& nodes,
+void RenderMetrics(const CollectorConfig& config, const std::vector<NodeMetrics>& nodes,
                    const IngestCounters& counters, const GroupCommitter::Stats& commits, int64_t now_ms,
                    Exposition& page) {
-  std::map<std::string, const NodeState*> seen;
-  for (const NodeState& node : nodes) seen[node.node_id] = &node;
-  const auto node_labels = [&](const std::string& id) { return NodeLabels(config, id); };
-  // The configured nodes and any node still in the store but since removed from the config.
-  std::map<std::string, const NodeState*> all = seen;
-  for (const auto& [id, entry] : config.nodes) all.try_emplace(id, nullptr);
+  // Each node's labels escaped once, for all its lines.
+  const auto labels_of = [&](const std::string& id) {
+    std::string labels;
+    AppendLabels(labels, NodeLabels(config, id));
+    return labels;
+  };
+  std::vector<std::string> labels;
+  labels.reserve(nodes.size());
+  for (const NodeMetrics& node : nodes) labels.push_back(labels_of(node.node_id));
 
   page.Family("vigie_node_up", "gauge", "1 when the node reported within offline_after, else 0.");
-  for (const auto& [id, node] : all) {
-    const bool up = node != nullptr && now_ms - node->last_seen_ms <= config.offline_after.count();
-    page.Sample(node_labels(id), up ? 1 : 0);
+  {
+    // The configured nodes and any node still in the store but since removed from the config.
+    std::map<std::string_view, const NodeMetrics*> all;
+    for (const NodeMetrics& node : nodes) all.emplace(node.node_id, &node);
+    for (const auto& [id, entry] : config.nodes) all.try_emplace(id, nullptr);
+    for (const auto& [id, node] : all) {
+      const bool up = node != nullptr && now_ms - node->last_seen_ms <= config.offline_after.count();
+      page.Sample(node != nullptr ? labels[static_cast<size_t>(node - nodes.data())] : labels_of(std::string(id)),
+                  up ? 1 : 0);
+    }
   }
+  const size_t n = nodes.size();
   page.Family("vigie_node_last_seen_timestamp_seconds", "gauge", "When the collector last received a push from the node.");
-  for (const auto& [id, node] : seen) page.Sample(node_labels(id), static_cast<double>(node->last_seen_ms) / 1000.0);
+  for (size_t i = 0; i < n; ++i) page.Sample(labels[i], static_cast<double>(nodes[i].last_seen_ms) / 1000.0);
 
   page.Family("vigie_node_boots_total", "counter", "Reboots seen: new boot ids after the first one.");
-  for (const auto& [id, node] : seen) page.Sample(node_labels(id), static_cast<double>(node->facts.boots));
+  for (size_t i = 0; i < n; ++i) page.Sample(labels[i], static_cast<double>(nodes[i].facts.boots));
   page.Family("vigie_node_last_shutdown_clean", "gauge",
               "1 when the agent's newest start followed a clean shutdown, 0 after a crash or power loss.");
-  for (const auto& [id, node] : seen) page.Sample(node_labels(id), node->facts.last_shutdown_clean ? 1 : 0);
+  for (size_t i = 0; i < n; ++i) page.Sample(labels[i], nodes[i].facts.last_shutdown_clean ? 1 : 0);
   page.Family("vigie_node_clock_skew_seconds", "gauge", "The node's clock minus the collector's, at its last fresh push.");
-  for (const auto& [id, node] : seen) page.Sample(node_labels(id), static_cast<double>(node->facts.clock_skew_ms) / 1000.0);
-  std::vector<LabeledReport> reports;
-  for (const auto& [id, node] : seen) reports.push_back({node_labels(id), node->last_report.get()});
-  AppendReportMetrics(reports, page);
+  for (size_t i = 0; i < n; ++i) page.Sample(labels[i], static_cast<double>(nodes[i].facts.clock_skew_ms) / 1000.0);
+
+  // The report's families, each node's lines copied from its NodeSeries.
+  const std::vector<FamilyInfo>& families = ReportFamilies();
+  for (size_t f = 0; f < families.size(); ++f) {
+    page.Family(families[f].name, families[f].type, families[f].help);
+    for (size_t i = 0; i < n; ++i) {
+      page.Lines([&](std::string& out) { nodes[i].series->AppendLines(f, families[f].name, labels[i], out); });
+    }
+  }
 
   page.Family("vigie_collector_pushes_total", "counter", "Pushes received, by result.");
   page.Sample(Label("result", "stored"), static_cast<double>(counters.pushes_stored.load()));

@@ -1,7 +1,8 @@
 // GET /metrics: the fleet in the Prometheus text exposition format 0.0.4.
 // Names are vigie_* in base units; every family has HELP and TYPE and its
 // samples together; every node sample carries node and site labels.
-// Cost: linear in the number of readings; no store access.
+// Cost: a copy of each node's NodeSeries, family by family; no store
+// access, no report parsed.
 #pragma once
 
 #include <cstdint>
@@ -25,11 +26,12 @@ namespace vigie::collector {
 std::string RenderAlertMetrics(const CollectorConfig& config, const std::vector<alerting::Alert>& active,
                                size_t outbox_queued);
 
-void RenderMetrics(const CollectorConfig& config, const std::vector<NodeState>& nodes,
+// `nodes` as FleetState::MetricsSnapshot() returns them: ordered by id.
+void RenderMetrics(const CollectorConfig& config, const std::vector<NodeMetrics>& nodes,
                    const IngestCounters& counters, const GroupCommitter::Stats& commits, int64_t now_ms,
                    Exposition& page);
 // The same, the whole page in one string.
-std::string RenderMetrics(const CollectorConfig& config, const std::vector<NodeState>& nodes,
+std::string RenderMetrics(const CollectorConfig& config, const std::vector<NodeMetrics>& nodes,
                           const IngestCounters& counters, const GroupCommitter::Stats& commits, int64_t now_ms);
 
 // A page rendered by `render` on a thread of its own while it is sent, at

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <future>
+#include <limits>
 
 namespace vigie::collector {
 namespace {
@@ -28,7 +29,8 @@ TEST(MetricsPage, NodesCarryNodeAndSiteAndTheirReadings) {
   fs->set_device("/dev/sda2");
   fs->set_fstype("ext4");
   fs->set_avail_bytes(1234);
-  const std::vector<NodeState> nodes = {{"rennes-1", 1'700'000'001'000, report, NodeFacts{2, false, -1500}}};
+  const std::vector<NodeMetrics> nodes = {
+      {"rennes-1", 1'700'000'001'000, NodeFacts{2, false, -1500}, std::make_shared<const NodeSeries>(*report)}};
   IngestCounters counters;
   counters.pushes_stored = 3;
 
@@ -54,7 +56,8 @@ TEST(MetricsPage, ANodeSilentForLongerThanOfflineAfterIsDown) {
   CollectorConfig config;
   config.offline_after = std::chrono::minutes(5);
   config.nodes["a"] = NodeEntry{"a", "s", ""};
-  const std::vector<NodeState> nodes = {{"a", 1'000'000, std::make_shared<v1::Report>(), NodeFacts{}}};
+  const std::vector<NodeMetrics> nodes = {
+      {"a", 1'000'000, NodeFacts{}, std::make_shared<const NodeSeries>(v1::Report())}};
   IngestCounters counters;
   EXPECT_THAT(RenderMetrics(config, nodes, counters, {}, 1'000'000 + 300'000), HasSubstr("vigie_node_up{node=\"a\",site=\"s\"} 1\n"));
   EXPECT_THAT(RenderMetrics(config, nodes, counters, {}, 1'000'000 + 300'001), HasSubstr("vigie_node_up{node=\"a\",site=\"s\"} 0\n"));
@@ -112,6 +115,20 @@ TEST(MetricsPage, AStreamDroppedBeforeItsEndStopsItsRender) {
 
 TEST(MetricsPage, LabelValuesAreEscaped) {
   EXPECT_EQ(EscapeLabelValue("a\\b\"c\nd"), "a\\\\b\\\"c\\nd");
+}
+
+TEST(MetricsPage, ValuesAreTheirShortestRoundTripForm) {
+  const std::pair<double, const char*> cases[] = {
+      {0, "0"},          {-0.0, "-0"},        {1, "1"},     {-1500, "-1500"},       {4e9, "4000000000"},
+      {999'999'999'999'999, "999999999999999"}, {1e15, "1000000000000000"},          {1e16, "1e+16"},
+      {0.19, "0.19"},    {1700000000.5, "1700000000.5"}, {-2.5e-7, "-2.5e-07"},
+      {std::numeric_limits<double>::infinity(), "+Inf"}, {-std::numeric_limits<double>::infinity(), "-Inf"},
+      {std::numeric_limits<double>::quiet_NaN(), "NaN"}};
+  for (const auto& [value, text] : cases) {
+    std::string out;
+    AppendValue(out, value);
+    EXPECT_EQ(out, text) << value;
+  }
 }
 
 }  // namespace

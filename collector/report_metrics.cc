@@ -43,7 +43,7 @@ void AppendReportMetrics(const std::vector<LabeledReport>& reports, SeriesSink& 
     page.Family(name, "gauge", help);
     for (const LabeledReport& node : reports) {
       for (const v1::Filesystem& fs : node.report->system().filesystems()) {
-        page.Sample(With(node.labels, {{"mountpoint", fs.mountpoint()}, {"device", fs.device()}, {"fstype", fs.fstype()}}),
+        page.Sample(LabelRefs(node.labels).With({{"mountpoint", fs.mountpoint()}, {"device", fs.device()}, {"fstype", fs.fstype()}}),
                     get(fs));
       }
     }
@@ -62,7 +62,7 @@ void AppendReportMetrics(const std::vector<LabeledReport>& reports, SeriesSink& 
   for (const LabeledReport& node : reports) {
     std::map<std::string, int> by_source;
     for (const v1::SourceError& error : node.report->source_errors()) ++by_source[error.source()];
-    for (const auto& [source, count] : by_source) page.Sample(With(node.labels, {{"source", source}}), count);
+    for (const auto& [source, count] : by_source) page.Sample(LabelRefs(node.labels).With({{"source", source}}), count);
   }
 
   AppendHardwareMetrics(reports, page);
@@ -73,7 +73,12 @@ namespace {
 class SampleCollector : public SeriesSink {
  public:
   void Family(std::string_view name, std::string_view, std::string_view) override { family_ = name; }
-  void Sample(const SeriesLabels& labels, double value) override { samples.push_back({family_, labels, value}); }
+  void Sample(const LabelRefs& labels, double value) override {
+    SeriesLabels owned;
+    owned.reserve(labels.size());
+    for (const LabelRef& label : labels) owned.push_back({label.name, std::string(label.value)});
+    samples.push_back({family_, std::move(owned), value});
+  }
   std::vector<ReportSample> samples;
 
  private:
