@@ -129,6 +129,8 @@ class NodeSeries::Recorder : public SeriesSink {
     series.data_ = TakeBuffer(series.size_);
     char* w = series.data_;
     const auto put = [&](const void* bytes, size_t length) {
+      // An empty vector's data() may be null, which memcpy must not get.
+      if (length == 0) return;
       std::memcpy(w, bytes, length);
       w += length;
     };
