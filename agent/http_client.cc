@@ -3,7 +3,6 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <nss.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -27,14 +26,6 @@ namespace {
 // not from a Vigie collector.
 constexpr size_t kMaxBodyBytes = 64 * 1024;
 constexpr size_t kMaxHeadBytes = 16 * 1024;
-
-// Host names are looked up in /etc/hosts, then DNS (resolv.conf), whatever
-// nsswitch.conf lists: the agent is a static executable, and glibc's
-// built-in `files` and `dns` are the only NSS modules it can use without
-// loading a shared module, and with it a second libc (a systemd module cost
-// ~1.4 MB of RSS in a static test program). A systemd-resolved host still
-// resolves through its stub at 127.0.0.53; mDNS (.local) names do not.
-void LookUpHostsInFilesThenDns() { __nss_configure_lookup("hosts", "files dns"); }
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
@@ -166,7 +157,6 @@ Result<HttpUrl> ParseHttpUrl(std::string_view url) {
 Result<HttpClient> HttpClient::Create(HttpClientOptions options) {
   Result<HttpUrl> url = ParseHttpUrl(options.base_url);
   if (!url) return tl::unexpected(url.error());
-  LookUpHostsInFilesThenDns();
   HttpClient client;
   if (url->tls) {
     Result<std::shared_ptr<TlsCredentials>> credentials = TlsCredentials::Load(options.ca_file);

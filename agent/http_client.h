@@ -17,8 +17,8 @@
 // https:// goes through mbedTLS (agent/tls_session.h). The server's
 // certificate must chain to `ca_file` (or, when empty, to the system's trust
 // store) and name the URL's host (DNS name or IP address). Host names are
-// looked up in /etc/hosts, then DNS, whatever nsswitch.conf says
-// (http_client.cc says why).
+// looked up with getaddrinfo: the vigie-agent executable keeps it to
+// /etc/hosts and DNS (agent/main.cc says why).
 //
 // Errors are Result errors with a message for a person ("connect to
 // 127.0.0.1:9: Connection refused"). Blocking; not thread-safe.
