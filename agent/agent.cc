@@ -1,5 +1,6 @@
 #include "agent/agent.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
@@ -9,9 +10,9 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
-#include <fstream>
 
 #include "common/config.h"
+#include "common/file_tree.h"
 #include "common/log.h"
 #include "common/systemd_notify.h"
 
@@ -56,19 +57,21 @@ void ArmAt(int timer_fd, int64_t at_ns) {
 }
 
 std::string FirstLine(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::string line;
-  std::getline(in, line);
-  return line;
+  constexpr size_t kMaxStateFileBytes = 4096;
+  const Result<std::string> text = ReadFile(path, kMaxStateFileBytes);
+  if (!text) return {};
+  return text->substr(0, text->find('\n'));
 }
 
 bool WriteLine(const std::filesystem::path& path, const std::string& line) {
   std::error_code ignored;
   std::filesystem::create_directories(path.parent_path(), ignored);
-  std::ofstream out(path);
-  out << line << '\n';
-  if (out.flush()) return true;
-  LogError("cannot write {}", path.string());
+  const std::string text = line + '\n';
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  bool written = fd >= 0 && ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  if (fd >= 0) written = ::close(fd) == 0 && written;
+  if (written) return true;
+  LogError("cannot write {}: {}", path.string(), std::strerror(errno));
   return false;
 }
 

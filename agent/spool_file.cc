@@ -1,11 +1,12 @@
 #include "agent/spool_file.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 
 #include <fmt/format.h>
 
@@ -26,17 +27,22 @@ void PutU64(std::string& out, uint64_t value) {
   for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((value >> (8 * i)) & 0xFF));
 }
 
-// Reads little-endian integers and byte runs from the file through the
-// stream's small buffer, failing softly at its end, and never asking for
-// more than the file has left (a damaged length must not allocate megabytes).
+// Reads little-endian integers and byte runs from the file through a small
+// buffer, failing softly at its end, and never asking for more than the file
+// has left (a damaged length must not allocate megabytes).
 class Reader {
  public:
-  Reader(std::istream& in, uint64_t size) : in_(in), left_(size) {}
+  Reader(int fd, uint64_t size) : fd_(fd), left_(size) {}
   bool Bytes(size_t size, std::string& out) {
     if (size > left_) return false;
-    out.resize(size);
-    in_.read(out.data(), static_cast<std::streamsize>(size));
-    if (static_cast<size_t>(in_.gcount()) != size) return false;
+    out.clear();
+    out.reserve(size);
+    while (out.size() < size) {
+      if (next_ == end_ && !Refill()) return false;
+      const size_t take = std::min(size - out.size(), end_ - next_);
+      out.append(buffer_ + next_, take);
+      next_ += take;
+    }
     left_ -= size;
     if (keep_) kept_ += out;
     return true;
@@ -58,7 +64,19 @@ class Reader {
     return true;
   }
 
-  std::istream& in_;
+  bool Refill() {
+    ssize_t n;
+    do n = ::read(fd_, buffer_, sizeof buffer_);
+    while (n < 0 && errno == EINTR);
+    next_ = 0;
+    end_ = n > 0 ? static_cast<size_t>(n) : 0;
+    return end_ > 0;
+  }
+
+  int fd_;
+  char buffer_[8192];
+  size_t next_ = 0;
+  size_t end_ = 0;
   uint64_t left_;
   bool keep_ = false;
   std::string kept_;
@@ -79,9 +97,8 @@ Result<void> WriteSpoolFile(const std::filesystem::path& path, const std::vector
   std::string buffer;
   bool failed = false;
   Error error;
-  // Writes what the buffer holds once it passes `threshold` bytes.
-  const auto flush = [&](size_t threshold) {
-    if (failed || buffer.size() < threshold) return;
+  const auto flush = [&] {
+    if (failed) return;
     size_t written = 0;
     while (written < buffer.size()) {
       const ssize_t n = ::write(fd, buffer.data() + written, buffer.size() - written);
@@ -95,9 +112,11 @@ Result<void> WriteSpoolFile(const std::filesystem::path& path, const std::vector
     }
     buffer.clear();
   };
-  constexpr size_t kBufferBytes = 64 * 1024;
-
-  buffer = kMagic;
+  // Records gather in a buffer of fixed capacity, written out before the next
+  // would not fit: it never grows, and this runs when the spool is fullest.
+  constexpr size_t kBufferBytes = 16 * 1024;
+  buffer.reserve(kBufferBytes);
+  buffer.assign(kMagic);
   PutU32(buffer, kVersion);
   PutU32(buffer, static_cast<uint32_t>(collectors.size()));
   for (const SpoolCollectorState& collector : collectors) {
@@ -108,12 +127,12 @@ Result<void> WriteSpoolFile(const std::filesystem::path& path, const std::vector
   PutU32(buffer, Crc32(buffer));
   for (size_t i = 0; i < count && !failed; ++i) {
     const std::string report = report_at(i);
+    if (buffer.size() + 8 + report.size() > kBufferBytes) flush();
     PutU32(buffer, static_cast<uint32_t>(report.size()));
     PutU32(buffer, Crc32(report));
     buffer += report;
-    flush(kBufferBytes);
   }
-  flush(0);
+  flush();
   if (!failed && ::fsync(fd) != 0) {
     error = Errno("cannot fsync", temporary);
     failed = true;
@@ -138,12 +157,14 @@ Result<void> WriteSpoolFile(const std::filesystem::path& path, const SpoolConten
 std::string ReadSpoolFile(const std::filesystem::path& path, std::vector<SpoolCollectorState>& collectors,
                           const std::function<void(std::string)>& on_report) {
   collectors.clear();
-  std::ifstream in(path, std::ios::binary);
-  std::error_code size_error;
-  const uintmax_t size = std::filesystem::file_size(path, size_error);
-  if (!in || size_error) return {};
-
-  Reader reader(in, size);
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return {};
+  struct stat file{};
+  if (::fstat(fd, &file) != 0) {
+    ::close(fd);
+    return {};
+  }
+  Reader reader(fd, static_cast<uint64_t>(file.st_size));
   reader.Keep(true);
   std::string magic;
   uint32_t version = 0, count = 0, header_crc = 0;
@@ -174,6 +195,7 @@ std::string ReadSpoolFile(const std::filesystem::path& path, std::vector<SpoolCo
       on_report(std::move(report));
     }
   }
+  ::close(fd);
   if (!warning.empty()) {
     std::error_code ignored;
     std::filesystem::rename(path, path.string() + ".damaged", ignored);

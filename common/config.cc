@@ -4,14 +4,17 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
-#include <fstream>
 #include <limits>
-#include <sstream>
 
 #include <fmt/format.h>
 
+#include "common/file_tree.h"
+
 namespace vigie {
 namespace {
+
+// Configuration and token files are small; a larger one is a mistake.
+constexpr size_t kMaxConfigBytes = 1 << 20;
 
 std::string_view TypeName(const toml::node& node) {
   switch (node.type()) {
@@ -57,11 +60,14 @@ ConfigDocument::ConfigDocument(toml::table table, std::string file)
       file_(std::make_shared<const std::string>(std::move(file))) {}
 
 ConfigDocument ConfigDocument::Load(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  if (!in) throw ConfigError(path.string(), 0, "", fmt::format("cannot open the file: {}", std::strerror(errno)));
-  std::stringstream text;
-  text << in.rdbuf();
-  return Parse(text.str(), path.string());
+  const Result<std::string> text = ReadFile(path, kMaxConfigBytes);
+  if (!text) {
+    // ReadFile's message starts with the path, which the error names already.
+    std::string_view reason = text.error().message;
+    if (reason.starts_with(path.string() + ": ")) reason.remove_prefix(path.string().size() + 2);
+    throw ConfigError(path.string(), 0, "", fmt::format("cannot read the file: {}", reason));
+  }
+  return Parse(*text, path.string());
 }
 
 ConfigDocument ConfigDocument::Parse(std::string_view text, std::string file_name) {
@@ -205,11 +211,9 @@ std::filesystem::path ConfigTable::Path(std::string_view key, const std::filesys
 
 std::string ConfigTable::FileContents(std::string_view key) const {
   const std::filesystem::path path = Path(key);
-  std::ifstream in(path);
-  if (!in) Reject(key, fmt::format("cannot read {}", path.string()));
-  std::stringstream text;
-  text << in.rdbuf();
-  std::string contents = Trim(text.str());
+  const Result<std::string> text = ReadFile(path, kMaxConfigBytes);
+  if (!text) Reject(key, fmt::format("cannot read {}", text.error().message));
+  std::string contents = Trim(*text);
   if (contents.empty()) Reject(key, fmt::format("{} is empty", path.string()));
   return contents;
 }

@@ -79,7 +79,7 @@ TEST(Config, SyntaxErrorNamesTheLine) {
 
 TEST(Config, MissingFileIsAConfigError) {
   EXPECT_THAT(ErrorOf([] { ConfigDocument::Load("/nonexistent/vigie.toml"); }),
-              HasSubstr("/nonexistent/vigie.toml: cannot open the file: No such file or directory"));
+              HasSubstr("/nonexistent/vigie.toml: cannot read the file: No such file or directory"));
 }
 
 TEST(Config, FileContentsAreTrimmedAndRelativeToTheConfig) {
@@ -93,7 +93,7 @@ TEST(Config, FileContentsAreTrimmedAndRelativeToTheConfig) {
 TEST(Config, UnreadableSecretFileNamesTheKey) {
   const ConfigDocument doc = ConfigDocument::Parse("token_file = \"/nonexistent/token\"\n", "agent.toml");
   EXPECT_EQ(ErrorOf([&] { doc.Root().FileContents("token_file"); }),
-            "agent.toml:1: token_file: cannot read /nonexistent/token");
+            "agent.toml:1: token_file: cannot read /nonexistent/token: No such file or directory");
 }
 
 TEST(Config, BadDurationIsExplained) {

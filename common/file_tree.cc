@@ -17,6 +17,33 @@ constexpr size_t kMaxFileBytes = 1 << 20;
 
 }  // namespace
 
+Result<std::string> ReadFile(const std::filesystem::path& path, size_t max_bytes) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    const int err = errno;
+    return Fail(ErrorCodeFromErrno(err), fmt::format("{}: {}", path.string(), std::strerror(err)));
+  }
+  std::string text;
+  char buffer[4096];
+  while (true) {
+    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      const int err = errno;
+      ::close(fd);
+      return Fail(ErrorCodeFromErrno(err), fmt::format("{}: {}", path.string(), std::strerror(err)));
+    }
+    if (n == 0) break;
+    if (text.size() + static_cast<size_t>(n) > max_bytes) {
+      ::close(fd);
+      return Fail(ErrorCode::kMalformed, fmt::format("{}: larger than {} bytes", path.string(), max_bytes));
+    }
+    text.append(buffer, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return text;
+}
+
 FileTree::FileTree(std::filesystem::path root) : root_(std::move(root)) {}
 
 std::filesystem::path FileTree::Resolve(std::string_view path) const {
@@ -25,27 +52,8 @@ std::filesystem::path FileTree::Resolve(std::string_view path) const {
 }
 
 Result<std::string> FileTree::ReadText(std::string_view path) const {
-  const std::filesystem::path full = Resolve(path);
-  const int fd = ::open(full.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    const int err = errno;
-    return Fail(ErrorCodeFromErrno(err), fmt::format("{}: {}", full.string(), std::strerror(err)));
-  }
-  std::string text;
-  char buffer[4096];
-  while (text.size() < kMaxFileBytes) {
-    const ssize_t n = ::read(fd, buffer, sizeof buffer);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const int err = errno;
-      ::close(fd);
-      return Fail(ErrorCodeFromErrno(err), fmt::format("{}: {}", full.string(), std::strerror(err)));
-    }
-    if (n == 0) break;
-    text.append(buffer, static_cast<size_t>(n));
-  }
-  ::close(fd);
-  if (!text.empty() && text.back() == '\n') text.pop_back();
+  Result<std::string> text = ReadFile(Resolve(path), kMaxFileBytes);
+  if (text && !text->empty() && text->back() == '\n') text->pop_back();
   return text;
 }
 

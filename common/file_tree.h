@@ -15,6 +15,11 @@
 
 namespace vigie {
 
+// The whole file at `path`; an error naming the path when it cannot be read
+// or holds more than `max_bytes`. Plain reads rather than an fstream: the
+// static agent never sets up the C++ locale (BENCHMARKS.md, agent footprint).
+Result<std::string> ReadFile(const std::filesystem::path& path, size_t max_bytes);
+
 class FileTree {
  public:
   explicit FileTree(std::filesystem::path root);
@@ -24,8 +29,8 @@ class FileTree {
   // The path under the root where `path` lives.
   std::filesystem::path Resolve(std::string_view path) const;
 
-  // The whole file, with one trailing '\n' trimmed. Reads at most 1 MiB:
-  // sysfs and procfs files are far smaller.
+  // The whole file, with one trailing '\n' trimmed. At most 1 MiB: sysfs and
+  // procfs files are far smaller.
   Result<std::string> ReadText(std::string_view path) const;
 
   // The entries of a directory, sorted by name; empty if it cannot be read.

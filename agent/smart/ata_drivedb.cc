@@ -1,6 +1,11 @@
 #include "agent/smart/ata_drivedb.h"
 
-#include <regex>
+#include <regex.h>
+
+#include <mutex>
+#include <string>
+
+#include <fmt/format.h>
 
 namespace vigie::agent::smart {
 namespace {
@@ -196,22 +201,30 @@ std::vector<AtaDrivePreset> BuildPresets() {
   };
 }
 
-struct CompiledPreset {
-  std::regex model;
-  std::regex firmware;
-};
+// `pattern` (POSIX extended) compiled to match whole strings, as smartctl
+// matches drivedb entries. glibc's regex, not std::regex: the latter sets up
+// the C++ locale, which the static agent otherwise never does (BENCHMARKS.md,
+// agent footprint).
+bool CompileWhole(std::string_view pattern, regex_t& compiled) {
+  return regcomp(&compiled, fmt::format("^({})$", pattern).c_str(), REG_EXTENDED | REG_NOSUB) == 0;
+}
 
-const std::vector<CompiledPreset>& Compiled() {
-  static const std::vector<CompiledPreset> kCompiled = [] {
-    std::vector<CompiledPreset> compiled;
-    for (const AtaDrivePreset& preset : AtaDrivePresets()) {
-      // drivedb regexes are POSIX extended, matched against the whole string.
-      compiled.push_back({std::regex(std::string(preset.model_regex), std::regex::extended),
-                          std::regex(std::string(preset.firmware_regex), std::regex::extended)});
-    }
-    return compiled;
-  }();
-  return kCompiled;
+// Each pattern is compiled and freed in turn: no compiled set stays in memory.
+bool MatchesWhole(std::string_view pattern, const std::string& text) {
+  regex_t compiled;
+  if (!CompileWhole(pattern, compiled)) return false;
+  const bool matched = regexec(&compiled, text.c_str(), 0, nullptr, 0) == 0;
+  regfree(&compiled);
+  return matched;
+}
+
+const AtaDrivePreset* MatchPreset(const std::string& model, const std::string& firmware) {
+  for (const AtaDrivePreset& preset : AtaDrivePresets()) {
+    if (!MatchesWhole(preset.model_regex, model)) continue;
+    if (!preset.firmware_regex.empty() && !MatchesWhole(preset.firmware_regex, firmware)) continue;
+    return &preset;
+  }
+  return nullptr;
 }
 
 }  // namespace
@@ -221,17 +234,33 @@ const std::vector<AtaDrivePreset>& AtaDrivePresets() {
   return kPresets;
 }
 
+bool AtaDrivePatternCompiles(std::string_view pattern) {
+  regex_t compiled;
+  if (!CompileWhole(pattern, compiled)) return false;
+  regfree(&compiled);
+  return true;
+}
+
 const AtaDrivePreset* FindAtaDrivePreset(std::string_view model, std::string_view firmware) {
-  const std::vector<AtaDrivePreset>& presets = AtaDrivePresets();
-  const std::vector<CompiledPreset>& compiled = Compiled();
-  const std::string model_text(model);
-  const std::string firmware_text(firmware);
-  for (size_t i = 0; i < presets.size(); ++i) {
-    if (!std::regex_match(model_text, compiled[i].model)) continue;
-    if (!presets[i].firmware_regex.empty() && !std::regex_match(firmware_text, compiled[i].firmware)) continue;
-    return &presets[i];
+  // A disk is looked up every disk period with the same identity; matching
+  // compiles the patterns (~0.3 ms), so the answers of the machine's few
+  // drives are kept.
+  struct Answer {
+    std::string model;
+    std::string firmware;
+    const AtaDrivePreset* preset;
+  };
+  constexpr size_t kMaxAnswers = 16;
+  static std::mutex mutex;
+  static std::vector<Answer> answers;
+  const std::lock_guard lock(mutex);
+  for (const Answer& answer : answers) {
+    if (answer.model == model && answer.firmware == firmware) return answer.preset;
   }
-  return nullptr;
+  if (answers.size() == kMaxAnswers) answers.clear();
+  Answer& answer = answers.emplace_back(Answer{std::string(model), std::string(firmware), nullptr});
+  answer.preset = MatchPreset(answer.model, answer.firmware);
+  return answer.preset;
 }
 
 AtaAttributeDefs AtaAttributeDefsFor(const AtaDrivePreset* preset) {

@@ -36,6 +36,10 @@ struct AtaDrivePreset {
 // when none does.
 const AtaDrivePreset* FindAtaDrivePreset(std::string_view model, std::string_view firmware);
 
+// Whether a drivedb pattern compiles as a POSIX extended regex (a pattern
+// that does not never matches).
+bool AtaDrivePatternCompiles(std::string_view pattern);
+
 // DEFAULT table with the preset's definitions applied on top (preset may be
 // null). smartctl's rule: a preset's name replaces the default name only when
 // it gives one.

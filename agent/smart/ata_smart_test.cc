@@ -144,6 +144,25 @@ TEST(AtaDrivedb, FirstMatchingFamilyWithPresets) {
   EXPECT_EQ(AtaAttributeDefsFor(nullptr)[9].format, AtaRawFormat::kRaw24OptRaw8);
 }
 
+TEST(AtaDrivedb, EveryPatternCompilesAsPosixExtended) {
+  for (const AtaDrivePreset& preset : AtaDrivePresets()) {
+    EXPECT_TRUE(AtaDrivePatternCompiles(preset.model_regex)) << preset.model_regex;
+    if (!preset.firmware_regex.empty()) {
+      EXPECT_TRUE(AtaDrivePatternCompiles(preset.firmware_regex)) << preset.firmware_regex;
+    }
+  }
+  EXPECT_FALSE(AtaDrivePatternCompiles("ST(1000"));
+}
+
+TEST(AtaDrivedb, AnAlternationMatchesOnlyWhole) {
+  // "^(a|b)$", not "^a|b$": the second alternative must end the string too.
+  EXPECT_NE(FindAtaDrivePreset("CT500MX500SSD1", "M3CR046"), nullptr);
+  EXPECT_EQ(FindAtaDrivePreset("CT500MX500SSD1 extra", "M3CR046"), nullptr);
+  EXPECT_EQ(FindAtaDrivePreset("xCT240BX500SSD1", ""), nullptr);
+  // Answers are kept per identity: asking again gives the same preset.
+  EXPECT_EQ(FindAtaDrivePreset("CT500MX500SSD1", "M3CR046"), FindAtaDrivePreset("CT500MX500SSD1", "other"));
+}
+
 // ------------------------------------------------------------- IDENTIFY
 
 Block IdentifyPage() {

@@ -8,10 +8,10 @@
 #include <ctime>
 #include <fstream>
 #include <optional>
-#include <sstream>
 
 #include <fmt/format.h>
 
+#include "common/file_tree.h"
 #include "common/log.h"
 
 namespace vigie::agent::smart {
@@ -45,11 +45,19 @@ std::string_view CodeToken(ErrorCode code) {
 }
 
 Result<std::string> ReadWhole(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Fail(ErrorCode::kNotFound, path.string() + ": not recorded");
-  std::stringstream bytes;
-  bytes << in.rdbuf();
-  return bytes.str();
+  constexpr size_t kMaxRecordedBytes = 1 << 20;
+  Result<std::string> bytes = ReadFile(path, kMaxRecordedBytes);
+  if (!bytes) return Fail(ErrorCode::kNotFound, path.string() + ": not recorded");
+  return bytes;
+}
+
+// The first space-separated word of `line`, which is left after it.
+std::string_view NextWord(std::string_view& line) {
+  const size_t start = std::min(line.find_first_not_of(' '), line.size());
+  const size_t end = std::min(line.find(' ', start), line.size());
+  const std::string_view word = line.substr(start, end - start);
+  line.remove_prefix(end);
+  return word;
 }
 
 std::string Trim(std::string text) {
@@ -87,13 +95,15 @@ class RecordedDeviceIo : public DeviceIo {
   std::optional<Error> RecordedError(const DiskRef& disk, const std::string& file) const {
     const Result<std::string> errors = ReadWhole(dir_ / disk.name / kErrors);
     if (!errors) return std::nullopt;
-    std::istringstream lines(*errors);
-    std::string line;
-    while (std::getline(lines, line)) {
-      std::istringstream words(line);
-      std::string name, token, message;
-      words >> name >> token;
-      std::getline(words >> std::ws, message);
+    // One line per failed command: "<file> <code token> <message>".
+    std::string_view rest = *errors;
+    while (!rest.empty()) {
+      const size_t end = rest.find('\n');
+      std::string_view line = rest.substr(0, end);
+      rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
+      const std::string_view name = NextWord(line);
+      const std::string_view token = NextWord(line);
+      const std::string message(line.substr(std::min(line.find_first_not_of(' '), line.size())));
       if (name != file) continue;
       for (const auto& [code, known] : kCodeTokens) {
         if (token == known) return Error{code, message};

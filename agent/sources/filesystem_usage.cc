@@ -4,9 +4,10 @@
 
 #include <cerrno>
 #include <cstring>
-#include <sstream>
 
 #include <fmt/format.h>
+
+#include "agent/sources/procfs.h"
 
 namespace vigie::agent {
 namespace {
@@ -34,17 +35,18 @@ RecordedFilesystemUsageReader::RecordedFilesystemUsageReader(const FileTree& tre
     load_error_ = text.error();
     return;
   }
-  std::istringstream lines(*text);
-  std::string line;
-  while (std::getline(lines, line)) {
-    std::istringstream fields(line);
-    std::string mountpoint;
-    uint64_t frsize = 0, blocks = 0, bfree = 0, bavail = 0, files = 0, ffree = 0;
-    if (!(fields >> mountpoint >> frsize >> blocks >> bfree >> bavail >> files >> ffree)) {
+  for (std::string_view rest = *text; !rest.empty();) {
+    const std::string_view line = NextLine(rest);
+    const std::vector<std::string_view> fields = Fields(line);
+    if (fields.empty()) continue;
+    uint64_t numbers[6] = {};
+    bool ok = fields.size() == 7;
+    for (size_t i = 0; ok && i < 6; ++i) ok = ParseNumber(fields[i + 1], numbers[i]);
+    if (!ok) {
       load_error_ = Error{ErrorCode::kMalformed, fmt::format("statvfs.tsv: bad line '{}'", line)};
       return;
     }
-    usage_[mountpoint] = FromBlocks(frsize, blocks, bfree, bavail, files, ffree);
+    usage_[std::string(fields[0])] = FromBlocks(numbers[0], numbers[1], numbers[2], numbers[3], numbers[4], numbers[5]);
   }
   loaded_ = true;
 }

@@ -10,24 +10,6 @@
 namespace vigie::agent {
 namespace {
 
-std::vector<std::string_view> Fields(std::string_view line) {
-  std::vector<std::string_view> fields;
-  size_t i = 0;
-  while (i < line.size()) {
-    while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
-    const size_t start = i;
-    while (i < line.size() && line[i] != ' ' && line[i] != '\t') ++i;
-    if (i > start) fields.push_back(line.substr(start, i - start));
-  }
-  return fields;
-}
-
-template <class T>
-bool ParseNumber(std::string_view text, T& value) {
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  return ec == std::errc() && end == text.data() + text.size();
-}
-
 std::string DecodeOctalEscapes(std::string_view field) {
   std::string out;
   out.reserve(field.size());
@@ -48,6 +30,25 @@ std::string DecodeOctalEscapes(std::string_view field) {
 }
 
 }  // namespace
+
+std::string_view NextLine(std::string_view& rest) {
+  const size_t end = rest.find('\n');
+  const std::string_view line = rest.substr(0, end);
+  rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
+  return line;
+}
+
+std::vector<std::string_view> Fields(std::string_view line) {
+  std::vector<std::string_view> fields;
+  size_t i = 0;
+  while (i < line.size()) {
+    while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
+    const size_t start = i;
+    while (i < line.size() && line[i] != ' ' && line[i] != '\t') ++i;
+    if (i > start) fields.push_back(line.substr(start, i - start));
+  }
+  return fields;
+}
 
 Result<LoadAverage> ParseLoadavg(std::string_view text) {
   const std::vector<std::string_view> fields = Fields(text);
@@ -79,12 +80,8 @@ Result<MemoryInfo> ParseMeminfo(std::string_view text) {
                                    {"SwapTotal:", &MemoryInfo::swap_total_bytes, false},
                                    {"SwapFree:", &MemoryInfo::swap_free_bytes, false}}};
   MemoryInfo info;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t end = text.find('\n', start);
-    if (end == std::string_view::npos) end = text.size();
-    const std::vector<std::string_view> fields = Fields(text.substr(start, end - start));
-    start = end + 1;
+  for (std::string_view rest = text; !rest.empty();) {
+    const std::vector<std::string_view> fields = Fields(NextLine(rest));
     if (fields.size() < 2) continue;
     for (Wanted& w : wanted) {
       if (fields[0] != w.key) continue;
@@ -105,12 +102,8 @@ Result<MemoryInfo> ParseMeminfo(std::string_view text) {
 
 std::vector<MountEntry> ParseMounts(std::string_view text) {
   std::vector<MountEntry> mounts;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t end = text.find('\n', start);
-    if (end == std::string_view::npos) end = text.size();
-    const std::vector<std::string_view> fields = Fields(text.substr(start, end - start));
-    start = end + 1;
+  for (std::string_view rest = text; !rest.empty();) {
+    const std::vector<std::string_view> fields = Fields(NextLine(rest));
     if (fields.size() < 3) continue;
     mounts.push_back({DecodeOctalEscapes(fields[0]), DecodeOctalEscapes(fields[1]), std::string(fields[2])});
   }

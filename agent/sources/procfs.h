@@ -3,6 +3,7 @@
 // that quotes what was wrong.
 #pragma once
 
+#include <charconv>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -11,6 +12,19 @@
 #include "common/result.h"
 
 namespace vigie::agent {
+
+// The first line of `rest` (without its '\n'); `rest` is left after it.
+std::string_view NextLine(std::string_view& rest);
+
+// The fields of one line, separated by spaces and tabs.
+std::vector<std::string_view> Fields(std::string_view line);
+
+// `text`, whole, as a number of type T; false when it is not one.
+template <class T>
+bool ParseNumber(std::string_view text, T& value) {
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  return ec == std::errc() && end == text.data() + text.size();
+}
 
 struct LoadAverage {
   double load1 = 0;

@@ -61,5 +61,21 @@ TEST(SystemSource, AMissingFileBecomesASourceErrorAndTheRestIsRead) {
   EXPECT_DOUBLE_EQ(report.system().load1(), 1.0);
 }
 
+TEST(SystemSource, RecordedFilesystemUsageNamesABadLine) {
+  testing::TempDir dir;
+  dir.Write("statvfs.tsv", "/ 4096 10 5 4 100 50\n\n/home 4096 10 x 4 100 50\n");
+  const FileTree tree(dir.path());
+  const Result<FilesystemUsage> usage = MakeFilesystemUsageReader(tree)->Read("/");
+  ASSERT_FALSE(usage);
+  EXPECT_EQ(usage.error().message, "statvfs.tsv: bad line '/home 4096 10 x 4 100 50'");
+
+  dir.Write("statvfs.tsv", "/ 4096 10 5 4 100 50\n\n/home\t512 8 6 2 7 3");
+  const Result<FilesystemUsage> home = MakeFilesystemUsageReader(tree)->Read("/home");
+  ASSERT_TRUE(home) << home.error().message;
+  EXPECT_EQ(home->size_bytes, 8u * 512);
+  EXPECT_EQ(home->avail_bytes, 2u * 512);
+  EXPECT_EQ(home->files_free, 3u);
+}
+
 }  // namespace
 }  // namespace vigie::agent
