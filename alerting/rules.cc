@@ -90,7 +90,10 @@ const Counter& Observe(Counters& counters, const std::string& key, int64_t value
 
 std::string RiseText(const Counter& c, int64_t now_ms) {
   if (c.last_rise_ms == 0) return "";
-  return fmt::format(" (+{} in the last {})", c.value - c.rise_from, FormatDuration(now_ms - c.rise_from_ms));
+  // At short periods the rise can come within a second of the earlier value,
+  // which "the last 0 seconds" would misstate.
+  const int64_t window_ms = std::max<int64_t>(now_ms - c.rise_from_ms, 1000);
+  return fmt::format(" (+{} in the last {})", c.value - c.rise_from, FormatDuration(window_ms));
 }
 
 void EvaluateDisk(const RuleInput& in, const v1::Disk& disk, Counters& counters, Evaluation& out) {

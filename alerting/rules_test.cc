@@ -195,6 +195,21 @@ TEST(Rules, MaskedNvmeCriticalWarningBitDoesNotFire) {
   EXPECT_EQ(RulesFired(r), std::set<std::string>{kRuleSmartFailing});
 }
 
+TEST(Rules, ARiseWithinASecondSaysTheLastSecond) {
+  v1::Report r = testing::BasicReport("n", kT0, 1);
+  v1::Disk* d = testing::AddAtaDisk(r, "sda", "S1");
+  testing::AddAttribute(d, 199, "UDMA_CRC_Error_Count", 200, 0, 10, false);
+  Counters counters;
+  EXPECT_THAT(RulesFired(r, counters, kT0), IsEmpty());
+  d->mutable_ata_attributes(0)->set_raw_decoded(13);
+  const Thresholds thresholds;
+  const std::string node = "n", site = "s";
+  const Evaluation e = EvaluateReport(RuleInput{r, node, site, thresholds, kT0 + 999}, counters,
+                                      [](const AlertKey&) { return false; });
+  ASSERT_EQ(e.findings.size(), 1u);
+  EXPECT_THAT(e.findings[0].summary, HasSubstr("(+3 in the last 1 second)"));
+}
+
 TEST(Rules, CrcErrorsFireWhenTheyRiseAndNameTheCable) {
   v1::Report r = testing::BasicReport("n", kT0, 1);
   v1::Disk* d = testing::AddAtaDisk(r, "sda", "S1");
