@@ -4,10 +4,9 @@
 #include <vector>
 
 #include <fmt/format.h>
-#include <google/protobuf/io/coded_stream.h>
-#include <google/protobuf/wire_format_lite.h>
 
 #include "collector/token.h"
+#include "collector/wire_fields.h"
 #include "common/log.h"
 
 namespace vigie::collector {
@@ -37,27 +36,17 @@ std::string SchemaViolation(const v1::Batch& batch) {
 }
 
 // Each report of a serialized Batch, as the bytes that hold it (field 1,
-// length-delimited; the protobuf encoding guide, "Length-Delimited Records"),
-// in order; nullopt when the bytes are not a well-formed message.
+// length-delimited), in order; nullopt when the bytes are not a well-formed
+// message.
 std::optional<std::vector<std::string_view>> ReportBytes(std::string_view body) {
-  using google::protobuf::internal::WireFormatLite;
-  constexpr uint32_t kReportsTag = WireFormatLite::MakeTag(1, WireFormatLite::WIRETYPE_LENGTH_DELIMITED);
-  google::protobuf::io::CodedInputStream input(reinterpret_cast<const uint8_t*>(body.data()),
-                                               static_cast<int>(body.size()));
+  const std::optional<std::vector<WireField>> fields = WireFields(body);
+  if (!fields) return std::nullopt;
   std::vector<std::string_view> reports;
-  while (const uint32_t tag = input.ReadTag()) {
-    if (tag != kReportsTag) {
-      if (!WireFormatLite::SkipField(&input, tag)) return std::nullopt;
-      continue;
+  reports.reserve(fields->size());
+  for (const WireField& field : *fields) {
+    if (field.number == v1::Batch::kReportsFieldNumber && field.wire_type == kLengthDelimited) {
+      reports.push_back(field.payload);
     }
-    uint32_t length = 0;
-    if (!input.ReadVarint32(&length)) return std::nullopt;
-    const size_t offset = static_cast<size_t>(input.CurrentPosition());
-    if (!input.Skip(static_cast<int>(length))) return std::nullopt;
-    reports.push_back(body.substr(offset, length));
-  }
-  if (!input.ConsumedEntireMessage() || static_cast<size_t>(input.CurrentPosition()) != body.size()) {
-    return std::nullopt;
   }
   return reports;
 }
