@@ -1,9 +1,11 @@
 #include "collector/ingest.h"
 
+#include <memory>
 #include <optional>
 #include <vector>
 
 #include <fmt/format.h>
+#include <google/protobuf/arena.h>
 
 #include "collector/token.h"
 #include "collector/wire_fields.h"
@@ -51,6 +53,21 @@ std::optional<std::vector<std::string_view>> ReportBytes(std::string_view body) 
   return reports;
 }
 
+// A batch parsed into an arena of its own: its messages and strings (about
+// 200 for a 60-reading report) are carved from one block and freed with it,
+// instead of as many heap allocations made and freed one by one.
+struct ArenaBatch {
+  static google::protobuf::ArenaOptions Options() {
+    google::protobuf::ArenaOptions options;
+    options.start_block_size = 16 * 1024;  // a parsed 60-reading report takes about 8 KiB
+    options.max_block_size = 64 * 1024;    // the backlog of an agent back online: many reports
+    return options;
+  }
+
+  google::protobuf::Arena arena{Options()};
+  v1::Batch* const batch = google::protobuf::Arena::CreateMessage<v1::Batch>(&arena);
+};
+
 }  // namespace
 
 // A valid push between its validation and its answer: owns the batch and
@@ -59,9 +76,9 @@ std::optional<std::vector<std::string_view>> ReportBytes(std::string_view body) 
 class Ingest::PendingPush final : public DeferredResponse {
  public:
   // `report_bytes`: slices of `body`, which need not outlive the call.
-  PendingPush(Ingest& ingest, std::string node_id, v1::Batch batch, std::string_view body,
+  PendingPush(Ingest& ingest, std::string node_id, std::unique_ptr<ArenaBatch> batch, std::string_view body,
               const std::vector<std::string_view>& report_bytes, int64_t now_ms)
-      : ingest_(ingest), node_id_(std::move(node_id)), batch_(std::move(batch)), body_(body), now_ms_(now_ms) {
+      : ingest_(ingest), node_id_(std::move(node_id)), parsed_(std::move(batch)), body_(body), now_ms_(now_ms) {
     report_bytes_.reserve(report_bytes.size());
     for (const std::string_view report : report_bytes) {
       report_bytes_.push_back(std::string_view(body_).substr(static_cast<size_t>(report.data() - body.data()),
@@ -72,19 +89,21 @@ class Ingest::PendingPush final : public DeferredResponse {
   void Start(std::function<void()> ready) override {
     // `this` lives until Finish, which comes only after ready(): nothing
     // here touches it after that call.
-    ingest_.committer_.Submit(BatchWrite{&node_id_, &batch_, report_bytes_, now_ms_},
+    ingest_.committer_.Submit(BatchWrite{&node_id_, parsed_->batch, report_bytes_, now_ms_},
                               [this, ready = std::move(ready)](Result<StoredBatch> stored) {
                                 stored_ = std::move(stored);
                                 ready();
                               });
   }
 
-  HttpResponse Finish() override { return ingest_.Acknowledge(node_id_, batch_, report_bytes_, now_ms_, stored_); }
+  HttpResponse Finish() override {
+    return ingest_.Acknowledge(node_id_, *parsed_->batch, report_bytes_, now_ms_, stored_);
+  }
 
  private:
   Ingest& ingest_;
   const std::string node_id_;
-  v1::Batch batch_;
+  const std::unique_ptr<ArenaBatch> parsed_;
   const std::string body_;
   std::vector<std::string_view> report_bytes_;  // slices of body_
   const int64_t now_ms_;
@@ -105,7 +124,8 @@ HttpResponse Ingest::HandlePush(std::string_view authorization, std::string_view
   }
   const std::string token_hash = Sha256Hex(authorization.substr(kBearer.size()));
 
-  v1::Batch batch;
+  auto parsed = std::make_unique<ArenaBatch>();
+  v1::Batch& batch = *parsed->batch;
   if (!batch.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
     ++counters_.pushes_bad_request;
     return TextResponse(HttpStatus::kBadRequest, "the body is not a vigie.v1.Batch protobuf");
@@ -146,11 +166,8 @@ HttpResponse Ingest::HandlePush(std::string_view authorization, std::string_view
     return response;
   }
 
-  // A copy first: `claimed` lives in the batch that moves.
-  std::string node_id = claimed;
   HttpResponse deferred;
-  deferred.deferred =
-      std::make_shared<PendingPush>(*this, std::move(node_id), std::move(batch), body, *report_bytes, now_ms);
+  deferred.deferred = std::make_shared<PendingPush>(*this, claimed, std::move(parsed), body, *report_bytes, now_ms);
   return deferred;
 }
 
