@@ -19,12 +19,16 @@ class FamilyCatalog : public SeriesSink {
   std::vector<FamilyInfo> families;
 };
 
-void AppendIndex(std::string& out, uint32_t index) {
+// A label index in LEB128: at most 5 bytes.
+constexpr size_t kMaxIndexBytes = 5;
+
+char* WriteIndex(char* out, uint32_t index) {
   while (index >= 0x80) {
-    out += static_cast<char>((index & 0x7f) | 0x80);
+    *out++ = static_cast<char>((index & 0x7f) | 0x80);
     index >>= 7;
   }
-  out += static_cast<char>(index);
+  *out++ = static_cast<char>(index);
+  return out;
 }
 
 uint32_t ReadIndex(const char*& p) {
@@ -102,8 +106,7 @@ class NodeSeries::Recorder : public SeriesSink {
     labels_.clear();
     samples_.clear();
     keys_.clear();
-    key_ends_.clear();
-    key_hashes_.clear();
+    key_text_.clear();
     slots_.assign(256, 0);
   }
 
@@ -112,14 +115,17 @@ class NodeSeries::Recorder : public SeriesSink {
     started_ = true;
   }
 
+  // The sample is written whole on the stack, then appended once.
   void Sample(const LabelRefs& labels, double value) override {
-    samples_ += static_cast<char>(labels.size());
-    for (const LabelRef& label : labels) AppendIndex(samples_, Intern(label));
+    char sample[1 + LabelRefs::kMax * kMaxIndexBytes + 1 + kMaxValueChars];
+    char* w = sample;
+    *w++ = static_cast<char>(labels.size());
+    for (const LabelRef& label : labels) w = WriteIndex(w, Intern(label));
     // The text's length byte goes first; it is known once the text is written.
-    const size_t length_at = samples_.size();
-    samples_ += '\0';
-    AppendValue(samples_, value);
-    samples_[length_at] = static_cast<char>(samples_.size() - length_at - 1);
+    const size_t length = WriteValue(std::span<char, kMaxValueChars>(w + 1, kMaxValueChars), value);
+    *w = static_cast<char>(length);
+    w += 1 + length;
+    samples_.append(sample, static_cast<size_t>(w - sample));
   }
 
   void Finish(NodeSeries& series) {
@@ -145,10 +151,21 @@ class NodeSeries::Recorder : public SeriesSink {
   }
 
  private:
-  // A label as looked up: `name=value`, unescaped (names have no '=').
-  std::string_view Key(uint32_t index) const {
-    const uint32_t begin = index == 0 ? 0 : key_ends_[index - 1];
-    return std::string_view(keys_).substr(begin, key_ends_[index] - begin);
+  // A label as looked up: its name then its value, unescaped, in key_text_
+  // from `at`.
+  struct Key {
+    uint64_t hash;
+    uint32_t at;
+    uint32_t name_size;
+    uint32_t value_size;
+  };
+
+  bool Matches(const Key& key, uint64_t hash, std::string_view name, std::string_view value) const {
+    // Sizes checked first, and no empty view's data() (maybe null) given to memcmp.
+    const char* const text = key_text_.data() + key.at;
+    return key.hash == hash && key.name_size == name.size() && key.value_size == value.size() &&
+           (name.empty() || std::memcmp(text, name.data(), name.size()) == 0) &&
+           (value.empty() || std::memcmp(text + name.size(), value.data(), value.size()) == 0);
   }
 
   // Of the value's first and last 8 bytes and both lengths: labels of one
@@ -177,17 +194,11 @@ class NodeSeries::Recorder : public SeriesSink {
   }
 
   // The slot of the label (name, value) whose hash is `hash`, or the free
-  // slot where it goes. Whole hashes are compared first: a full comparison
-  // is made once per lookup, for the label that matches.
+  // slot where it goes.
   size_t Slot(uint64_t hash, std::string_view name, std::string_view value) const {
-    const auto matches = [&](uint32_t index) {
-      if (key_hashes_[index] != hash) return false;
-      const std::string_view key = Key(index);
-      return key.size() == name.size() + 1 + value.size() && key.substr(0, name.size()) == name &&
-             key[name.size()] == '=' && key.substr(name.size() + 1) == value;
-    };
-    size_t slot = hash & (slots_.size() - 1);
-    while (slots_[slot] != 0 && !matches(slots_[slot] - 1)) slot = (slot + 1) & (slots_.size() - 1);
+    const size_t mask = slots_.size() - 1;
+    size_t slot = hash & mask;
+    while (slots_[slot] != 0 && !Matches(keys_[slots_[slot] - 1], hash, name, value)) slot = (slot + 1) & mask;
     return slot;
   }
 
@@ -202,11 +213,10 @@ class NodeSeries::Recorder : public SeriesSink {
     AppendEscaped(labels_, label.value);
     labels_ += '"';
     label_ends_.push_back(static_cast<uint32_t>(labels_.size()));
-    keys_ += label.name;
-    keys_ += '=';
-    keys_ += label.value;
-    key_ends_.push_back(static_cast<uint32_t>(keys_.size()));
-    key_hashes_.push_back(hash);
+    keys_.push_back({hash, static_cast<uint32_t>(key_text_.size()), static_cast<uint32_t>(label.name.size()),
+                     static_cast<uint32_t>(label.value.size())});
+    key_text_ += label.name;
+    key_text_ += label.value;
     const auto count = static_cast<uint32_t>(label_ends_.size());
     slots_[slot] = count;
     if (2 * count > slots_.size()) Grow();
@@ -216,8 +226,8 @@ class NodeSeries::Recorder : public SeriesSink {
   // The labels are distinct: each goes to the first free slot from its hash's.
   void Grow() {
     slots_.assign(slots_.size() * 2, 0);
-    for (uint32_t i = 0; i < key_hashes_.size(); ++i) {
-      size_t slot = key_hashes_[i] & (slots_.size() - 1);
+    for (uint32_t i = 0; i < keys_.size(); ++i) {
+      size_t slot = keys_[i].hash & (slots_.size() - 1);
       while (slots_[slot] != 0) slot = (slot + 1) & (slots_.size() - 1);
       slots_[slot] = i + 1;
     }
@@ -231,9 +241,8 @@ class NodeSeries::Recorder : public SeriesSink {
     std::vector<uint32_t> label_ends;
     std::string labels;
     std::string samples;
-    std::string keys;
-    std::vector<uint32_t> key_ends;
-    std::vector<uint64_t> key_hashes;
+    std::vector<Key> keys;
+    std::string key_text;
     std::vector<uint32_t> slots;
   };
   static Scratch& ThreadScratch() {
@@ -246,9 +255,8 @@ class NodeSeries::Recorder : public SeriesSink {
   std::vector<uint32_t>& label_ends_ = scratch_.label_ends;
   std::string& labels_ = scratch_.labels;
   std::string& samples_ = scratch_.samples;
-  std::string& keys_ = scratch_.keys;
-  std::vector<uint32_t>& key_ends_ = scratch_.key_ends;
-  std::vector<uint64_t>& key_hashes_ = scratch_.key_hashes;
+  std::vector<Key>& keys_ = scratch_.keys;
+  std::string& key_text_ = scratch_.key_text;
   std::vector<uint32_t>& slots_ = scratch_.slots;
   bool started_ = false;
 };
