@@ -40,6 +40,12 @@ class NodeSeries {
   // Exposition writes them. `node_labels` is `node="a",site="b"`, escaped.
   void AppendLines(size_t family, std::string_view name, std::string_view node_labels, std::string& out) const;
 
+  // Asks the processor to load what AppendLines(family, ...) will read. A
+  // scrape writes each family for every node in turn, and each call waited
+  // for its node's memory: called a few nodes ahead, this took the render
+  // of 10 000 nodes from 102-107 to 92-94 ms of CPU.
+  void Prefetch(size_t family) const;
+
   // Heap bytes held, for the benchmark.
   size_t HeapBytes() const;
 
