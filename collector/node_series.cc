@@ -275,9 +275,9 @@ uint32_t NodeSeries::End(uint32_t at, uint32_t index) const {
   return end;
 }
 
-// A 10 000-node scrape writes 1.5 million lines: each line is written in as
-// few appends as it can be. Its start is copied from the family's first
-// line; labels interned one after another (a disk's, a sensor's) are
+// A 10 000-node scrape writes 1.5 million lines, so each takes few appends:
+// its start (name, node labels) is copied from the node's first line of the
+// family, and labels interned one after another (a disk's, a sensor's) are
 // adjacent in the labels and copied as one run.
 void NodeSeries::AppendLines(size_t family, std::string_view name, std::string_view node_labels,
                              std::string& out) const {
