@@ -34,8 +34,8 @@ Result<void> Collector::Open() {
   Result<std::vector<NodeRecord>> nodes = store_->LoadNodes();
   if (!nodes) return tl::unexpected(nodes.error());
   for (NodeRecord& node : *nodes) {
-    state_.Update(node.node_id, node.last_seen_ms, std::make_shared<const v1::Report>(std::move(node.last_report)),
-                  node.facts);
+    const std::string bytes = node.last_report.SerializeAsString();
+    state_.Update(node.node_id, node.last_seen_ms, &node.last_report, bytes, node.facts);
   }
   alerting::Notifiers notifiers;
   if (config_.alerting.matrix) {

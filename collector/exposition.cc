@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 
 #include <fmt/format.h>
 
@@ -22,26 +23,26 @@ void AppendEscaped(std::string& out, std::string_view value) {
   out.append(value.substr(start));
 }
 
-void AppendValue(std::string& out, double value) {
+size_t WriteValue(std::span<char, kMaxValueChars> out, double value) {
   // Most values are whole numbers (counters, bytes, limits): below 1e15 the
   // shortest round-trip form is their digits, which to_chars writes for a
   // fraction of the cost. -0 keeps its sign through the general case.
   if (std::abs(value) < 1e15 && value == std::trunc(value) && !(value == 0 && std::signbit(value))) {
-    char digits[24];
-    const auto result = std::to_chars(digits, digits + sizeof digits, static_cast<int64_t>(value));
-    out.append(digits, result.ptr);
-    return;
+    return static_cast<size_t>(std::to_chars(out.data(), out.data() + out.size(), static_cast<int64_t>(value)).ptr -
+                               out.data());
   }
-  if (std::isnan(value)) {
-    out += "NaN";
-  } else if (std::isinf(value)) {
-    out += value > 0 ? "+Inf" : "-Inf";
-  } else {
-    // Through a buffer on the stack rather than the string's back inserter.
-    char digits[32];
-    const auto written = fmt::format_to_n(digits, sizeof digits, "{}", value);
-    out.append(digits, written.out);
-  }
+  const auto copy = [&](std::string_view text) {
+    std::memcpy(out.data(), text.data(), text.size());
+    return text.size();
+  };
+  if (std::isnan(value)) return copy("NaN");
+  if (std::isinf(value)) return copy(value > 0 ? "+Inf" : "-Inf");
+  return fmt::format_to_n(out.data(), out.size(), "{}", value).size;
+}
+
+void AppendValue(std::string& out, double value) {
+  char text[kMaxValueChars];
+  out.append(text, WriteValue(text, value));
 }
 
 std::string FamilyHeader(std::string_view name, std::string_view type, std::string_view help) {

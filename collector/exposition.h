@@ -3,7 +3,9 @@
 // sample is left out entirely.
 #pragma once
 
+#include <cstddef>
 #include <functional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -69,6 +71,10 @@ void AppendSampleLine(std::string& out, std::string_view name, std::string_view 
 void AppendLabels(std::string& out, const LabelRefs& labels);
 // The value as Prometheus parses it (NaN, +Inf, -Inf, shortest round-trip).
 void AppendValue(std::string& out, double value);
+// The same written to `out`; returns its length. The longest, a negative
+// number with 17 digits and a three-digit exponent, takes 24 characters.
+inline constexpr size_t kMaxValueChars = 32;
+size_t WriteValue(std::span<char, kMaxValueChars> out, double value);
 // `value` with \\, \" and \n escaped, appended to `out`.
 void AppendEscaped(std::string& out, std::string_view value);
 

@@ -1,5 +1,9 @@
 #include "collector/fleet_state.h"
 
+#include <optional>
+
+#include "collector/wire_fields.h"
+
 namespace vigie::collector {
 namespace {
 
@@ -7,39 +11,57 @@ namespace {
 // node's disks are those of its last disk cycle.
 bool CarriesDisks(const v1::Report& report) { return report.disks_read() || report.disks_size() > 0; }
 
-// The series of `report`, with the disks of `kept_disks` (a serialized
-// disks-only Report, may be null) when it has none of its own.
-std::shared_ptr<const NodeSeries> SeriesOf(const v1::Report& report, const std::string* kept_disks) {
-  if (CarriesDisks(report) || kept_disks == nullptr) return std::make_shared<const NodeSeries>(report);
-  v1::Report merged = report;
-  merged.MergeFromString(*kept_disks);
-  return std::make_shared<const NodeSeries>(merged);
+// The disks of a report's bytes as a Report of its disks alone, with
+// disks_read: the disk fields' records as they stand, and that flag's.
+// Null when the report has no disk.
+std::shared_ptr<const std::string> DisksOnly(std::string_view report_bytes) {
+  static const std::string disks_read_record = [] {
+    v1::Report flag;
+    flag.set_disks_read(true);
+    return flag.SerializeAsString();
+  }();
+  const std::optional<std::vector<WireField>> fields = WireFields(report_bytes);
+  if (!fields) return nullptr;
+  const auto is_disk = [](const WireField& field) {
+    return field.number == v1::Report::kDisksFieldNumber && field.wire_type == kLengthDelimited;
+  };
+  size_t size = 0;
+  for (const WireField& field : *fields) size += is_disk(field) ? field.record.size() : 0;
+  if (size == 0) return nullptr;
+  std::string disks;
+  disks.reserve(size + disks_read_record.size());
+  for (const WireField& field : *fields) {
+    if (is_disk(field)) disks += field.record;
+  }
+  disks += disks_read_record;
+  return std::make_shared<const std::string>(std::move(disks));
 }
 
 }  // namespace
 
-void FleetState::Update(const std::string& node_id, int64_t seen_ms, std::shared_ptr<const v1::Report> newest,
+void FleetState::Update(const std::string& node_id, int64_t seen_ms, v1::Report* newest, std::string_view newest_bytes,
                         const NodeFacts& facts) {
   std::shared_ptr<const std::string> report_bytes;
   std::shared_ptr<const std::string> disk_bytes;
   std::shared_ptr<const NodeSeries> series;
+  // Before the kept disks are merged into it.
+  const bool carries_disks = newest != nullptr && CarriesDisks(*newest);
   if (newest != nullptr) {
-    std::shared_ptr<const std::string> kept_disks;
-    if (!CarriesDisks(*newest)) {
+    report_bytes = std::make_shared<const std::string>(newest_bytes);
+    if (carries_disks) {
+      disk_bytes = DisksOnly(newest_bytes);
+    } else {
       // A concurrent disk cycle of the same node may land after this read:
       // its disks then show from the node's next report on.
-      std::lock_guard lock(mutex_);
-      const auto entry = nodes_.find(node_id);
-      if (entry != nodes_.end()) kept_disks = entry->second.disks;
+      std::shared_ptr<const std::string> kept_disks;
+      {
+        std::lock_guard lock(mutex_);
+        const auto entry = nodes_.find(node_id);
+        if (entry != nodes_.end()) kept_disks = entry->second.disks;
+      }
+      if (kept_disks != nullptr) newest->MergeFromString(*kept_disks);
     }
-    series = SeriesOf(*newest, kept_disks.get());
-    report_bytes = std::make_shared<const std::string>(newest->SerializeAsString());
-    if (newest->disks_size() > 0) {
-      v1::Report disks_only;
-      *disks_only.mutable_disks() = newest->disks();
-      disks_only.set_disks_read(true);
-      disk_bytes = std::make_shared<const std::string>(disks_only.SerializeAsString());
-    }
+    series = std::make_shared<const NodeSeries>(*newest);
   }
   std::lock_guard lock(mutex_);
   Entry& entry = nodes_[node_id];
@@ -49,7 +71,7 @@ void FleetState::Update(const std::string& node_id, int64_t seen_ms, std::shared
     entry.report = std::move(report_bytes);
     entry.series = std::move(series);
     entry.last_timestamp_ms = newest->timestamp_unix_ms();
-    if (CarriesDisks(*newest)) entry.disks = std::move(disk_bytes);
+    if (carries_disks) entry.disks = std::move(disk_bytes);
   }
 }
 

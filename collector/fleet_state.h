@@ -15,6 +15,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "collector/node_series.h"
@@ -41,12 +42,13 @@ struct NodeMetrics {
 class FleetState {
  public:
   // Records that `node_id` was heard at `seen_ms`; `newest` (may be null, for
-  // an all-duplicate push) replaces the last report if it is not older. A
-  // report without a disk cycle (disks_read false) keeps the disks of the
-  // report it replaces. Costs one serialization of `newest` and the build of
-  // its NodeSeries (27-35 us for 60 readings; with the kept disks merged into
-  // a copy of it when it has none), outside the lock.
-  void Update(const std::string& node_id, int64_t seen_ms, std::shared_ptr<const v1::Report> newest,
+  // an all-duplicate push), whose serialization is `newest_bytes` (as
+  // received: kept as they are, not serialized again), replaces the last
+  // report if it is not older. A report without a disk cycle (disks_read
+  // false) keeps the disks of the report it replaces: they are merged into
+  // *newest, which the caller must not need as it was. Costs the build of
+  // its NodeSeries (see node_series.h), outside the lock.
+  void Update(const std::string& node_id, int64_t seen_ms, v1::Report* newest, std::string_view newest_bytes,
               const NodeFacts& facts);
 
   // Every node heard from, ordered by id, each report parsed afresh (about

@@ -5,25 +5,31 @@
 namespace vigie::collector {
 namespace {
 
-std::shared_ptr<v1::Report> ReportAt(int64_t timestamp_ms, bool disks_read, const std::string& disk_model) {
-  auto report = std::make_shared<v1::Report>();
-  report->set_timestamp_unix_ms(timestamp_ms);
-  report->set_disks_read(disks_read);
-  if (!disk_model.empty()) report->add_disks()->set_model(disk_model);
+v1::Report ReportAt(int64_t timestamp_ms, bool disks_read, const std::string& disk_model) {
+  v1::Report report;
+  report.set_timestamp_unix_ms(timestamp_ms);
+  report.set_disks_read(disks_read);
+  if (!disk_model.empty()) report.add_disks()->set_model(disk_model);
   return report;
+}
+
+// As ingest updates the state: the report with the bytes it came in.
+void Update(FleetState& state, int64_t seen_ms, v1::Report report) {
+  const std::string bytes = report.SerializeAsString();
+  state.Update("a", seen_ms, &report, bytes, {});
 }
 
 TEST(FleetState, ReportsBetweenDiskCyclesKeepTheLastDisks) {
   FleetState state;
-  state.Update("a", 1, ReportAt(1000, true, "ST3500418AS"), {});
-  state.Update("a", 2, ReportAt(2000, false, ""), {});
+  Update(state, 1, ReportAt(1000, true, "ST3500418AS"));
+  Update(state, 2, ReportAt(2000, false, ""));
   std::vector<NodeState> nodes = state.Snapshot();
   ASSERT_EQ(nodes[0].last_report->disks_size(), 1);
   EXPECT_EQ(nodes[0].last_report->disks(0).model(), "ST3500418AS");
   EXPECT_EQ(nodes[0].last_report->timestamp_unix_ms(), 2000);
 
   // A disk cycle that found no disk (the disk was removed) clears them.
-  state.Update("a", 3, ReportAt(3000, true, ""), {});
+  Update(state, 3, ReportAt(3000, true, ""));
   EXPECT_EQ(state.Snapshot()[0].last_report->disks_size(), 0);
 }
 
@@ -39,18 +45,18 @@ std::string DiskInfoLines(const FleetState& state) {
 
 TEST(FleetState, SeriesBetweenDiskCyclesKeepTheLastDisks) {
   FleetState state;
-  state.Update("a", 1, ReportAt(1000, true, "ST3500418AS"), {});
-  state.Update("a", 2, ReportAt(2000, false, ""), {});
+  Update(state, 1, ReportAt(1000, true, "ST3500418AS"));
+  Update(state, 2, ReportAt(2000, false, ""));
   EXPECT_EQ(DiskInfoLines(state),
             "i{n=\"a\",disk=\"\",model=\"ST3500418AS\",serial=\"\",kind=\"unknown\",firmware=\"\","
             "status=\"unknown\"} 1\n");
-  state.Update("a", 3, ReportAt(3000, true, ""), {});
+  Update(state, 3, ReportAt(3000, true, ""));
   EXPECT_EQ(DiskInfoLines(state), "");
 }
 
 TEST(FleetState, ANodeWithoutReportHasTheSeriesOfAnEmptyOne) {
   FleetState state;
-  state.Update("a", 1, nullptr, {});
+  state.Update("a", 1, nullptr, {}, {});
   const std::vector<NodeMetrics> nodes = state.MetricsSnapshot();
   ASSERT_EQ(nodes.size(), 1u);
   std::string lines;
@@ -60,11 +66,20 @@ TEST(FleetState, ANodeWithoutReportHasTheSeriesOfAnEmptyOne) {
 
 TEST(FleetState, AnOlderReportDoesNotReplaceANewerOne) {
   FleetState state;
-  state.Update("a", 10, ReportAt(5000, true, "new"), {});
-  state.Update("a", 11, ReportAt(4000, true, "old"), {});
+  Update(state, 10, ReportAt(5000, true, "new"));
+  Update(state, 11, ReportAt(4000, true, "old"));
   const std::vector<NodeState> nodes = state.Snapshot();
   EXPECT_EQ(nodes[0].last_report->disks(0).model(), "new");
   EXPECT_EQ(nodes[0].last_seen_ms, 11);
+}
+
+TEST(FleetState, KeepsTheReportAsItsBytesCame) {
+  v1::Report report = ReportAt(1000, true, "ST3500418AS");
+  // Field 999, varint 7: unknown to this schema, as from a newer agent.
+  const std::string bytes = report.SerializeAsString() + "\xb8\x3e\x07";
+  FleetState state;
+  state.Update("a", 1, &report, bytes, {});
+  EXPECT_EQ(state.Snapshot()[0].last_report->SerializeAsString(), bytes);
 }
 
 }  // namespace

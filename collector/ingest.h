@@ -22,6 +22,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "collector/collector_config.h"
 #include "collector/fleet_state.h"
@@ -58,9 +59,11 @@ class Ingest {
  private:
   class PendingPush;
 
-  // The answer to a push whose group commit is over; its newest report moves
-  // into the fleet's state.
-  HttpResponse Acknowledge(const std::string& node_id, v1::Batch& batch, int64_t now_ms,
+  // The answer to a push whose group commit is over; its newest report goes
+  // to the fleet's state with its bytes (`report_bytes`: each report's, in
+  // the batch's order).
+  HttpResponse Acknowledge(const std::string& node_id, v1::Batch& batch,
+                           const std::vector<std::string_view>& report_bytes, int64_t now_ms,
                            const Result<StoredBatch>& stored);
 
   const CollectorConfig& config_;
