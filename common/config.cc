@@ -13,8 +13,9 @@
 namespace vigie {
 namespace {
 
-// Configuration and token files are small; a larger one is a mistake.
-constexpr size_t kMaxConfigBytes = 1 << 20;
+// A collector.toml for 10 000 nodes is ~1.2 MiB; the bound only keeps a
+// wrong path (a device, a huge log) from being read into memory whole.
+constexpr size_t kMaxConfigBytes = 64 << 20;
 
 std::string_view TypeName(const toml::node& node) {
   switch (node.type()) {

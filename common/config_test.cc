@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
 #include "tests/testing/testing.h"
 
 namespace vigie {
@@ -80,6 +82,17 @@ TEST(Config, SyntaxErrorNamesTheLine) {
 TEST(Config, MissingFileIsAConfigError) {
   EXPECT_THAT(ErrorOf([] { ConfigDocument::Load("/nonexistent/vigie.toml"); }),
               HasSubstr("/nonexistent/vigie.toml: cannot read the file: No such file or directory"));
+}
+
+TEST(Config, AFleetSizedFileLoads) {
+  // A collector.toml for 10 000 nodes passes a megabyte.
+  testing::TempDir dir;
+  std::string text;
+  for (int i = 0; i < 30'000; ++i) text += fmt::format("# node-{:05} of site-{:03}: a line of about 60 bytes\n", i, i % 100);
+  text += "answer = 42\n";
+  ASSERT_GT(text.size(), 1u << 20);
+  const ConfigDocument doc = ConfigDocument::Load(dir.Write("collector.toml", text));
+  EXPECT_EQ(doc.Root().Integer("answer", 0, 0, 100), 42);
 }
 
 TEST(Config, FileContentsAreTrimmedAndRelativeToTheConfig) {
