@@ -195,33 +195,29 @@ TEST(Rules, MaskedNvmeCriticalWarningBitDoesNotFire) {
   EXPECT_EQ(RulesFired(r), std::set<std::string>{kRuleSmartFailing});
 }
 
-TEST(Rules, ARiseWithinASecondSaysTheLastSecond) {
+// The findings of a disk whose CRC error count reads 10 at each of
+// `ten_at_ms` (the first is kT0), then 13 at `rise_ms`.
+Evaluation CrcErrorsRiseTo13(std::vector<int64_t> ten_at_ms, int64_t rise_ms) {
   v1::Report r = testing::BasicReport("n", kT0, 1);
   v1::Disk* d = testing::AddAtaDisk(r, "sda", "S1");
   testing::AddAttribute(d, 199, "UDMA_CRC_Error_Count", 200, 0, 10, false);
   Counters counters;
-  EXPECT_THAT(RulesFired(r, counters, kT0), IsEmpty());
+  for (const int64_t at_ms : ten_at_ms) EXPECT_THAT(RulesFired(r, counters, at_ms), IsEmpty());
   d->mutable_ata_attributes(0)->set_raw_decoded(13);
   const Thresholds thresholds;
   const std::string node = "n", site = "s";
-  const Evaluation e = EvaluateReport(RuleInput{r, node, site, thresholds, kT0 + 999}, counters,
-                                      [](const AlertKey&) { return false; });
+  return EvaluateReport(RuleInput{r, node, site, thresholds, rise_ms}, counters,
+                        [](const AlertKey&) { return false; });
+}
+
+TEST(Rules, ARiseWithinASecondSaysTheLastSecond) {
+  const Evaluation e = CrcErrorsRiseTo13({kT0}, kT0 + 999);
   ASSERT_EQ(e.findings.size(), 1u);
   EXPECT_THAT(e.findings[0].summary, HasSubstr("(+3 in the last 1 second)"));
 }
 
 TEST(Rules, CrcErrorsFireWhenTheyRiseAndNameTheCable) {
-  v1::Report r = testing::BasicReport("n", kT0, 1);
-  v1::Disk* d = testing::AddAtaDisk(r, "sda", "S1");
-  testing::AddAttribute(d, 199, "UDMA_CRC_Error_Count", 200, 0, 10, false);
-  Counters counters;
-  EXPECT_THAT(RulesFired(r, counters, kT0), IsEmpty());
-  EXPECT_THAT(RulesFired(r, counters, kT0 + 3'600'000), IsEmpty());
-  d->mutable_ata_attributes(0)->set_raw_decoded(13);
-  const Thresholds thresholds;
-  const std::string node = "n", site = "s";
-  const Evaluation e = EvaluateReport(RuleInput{r, node, site, thresholds, kT0 + 7'200'000}, counters,
-                                      [](const AlertKey&) { return false; });
+  const Evaluation e = CrcErrorsRiseTo13({kT0, kT0 + 3'600'000}, kT0 + 7'200'000);
   ASSERT_EQ(e.findings.size(), 1u);
   EXPECT_EQ(e.findings[0].key.subject, "sda cable");
   EXPECT_THAT(e.findings[0].summary, HasSubstr("13 transfer (CRC) errors (+3 in the last 2 hours)"));
