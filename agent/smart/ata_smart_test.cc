@@ -159,7 +159,8 @@ TEST(AtaDrivedb, AnAlternationMatchesOnlyWhole) {
   EXPECT_NE(FindAtaDrivePreset("CT500MX500SSD1", "M3CR046"), nullptr);
   EXPECT_EQ(FindAtaDrivePreset("CT500MX500SSD1 extra", "M3CR046"), nullptr);
   EXPECT_EQ(FindAtaDrivePreset("xCT240BX500SSD1", ""), nullptr);
-  // Answers are kept per identity: asking again gives the same preset.
+  // A preset without a firmware pattern matches any firmware, asked again
+  // (a kept answer) or not.
   EXPECT_EQ(FindAtaDrivePreset("CT500MX500SSD1", "M3CR046"), FindAtaDrivePreset("CT500MX500SSD1", "other"));
 }
 

@@ -27,6 +27,7 @@ import argparse
 import bisect
 import os
 import re
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -127,8 +128,9 @@ def main():
     with tempfile.TemporaryDirectory(prefix="vigie-hot-text.") as scratch:
         wrapper = os.path.join(scratch, "vigie-agent")
         with open(wrapper, "w") as f:
+            out_file = shlex.quote(os.path.join(scratch, "callgrind.%p"))
             f.write(f"#!/bin/sh\nexec valgrind -q --tool=callgrind --demangle=no "
-                    f"--callgrind-out-file={scratch}/callgrind.%p {os.path.abspath(exe)} \"$@\"\n")
+                    f"--callgrind-out-file={out_file} {shlex.quote(os.path.abspath(exe))} \"$@\"\n")
         os.chmod(wrapper, 0o755)
         subprocess.run(["tests/hwmon/run_in_fake_sys.sh", "tests/fixtures/hosts/desktop-nct6775", bench,
                         "--agent", wrapper, *BENCH_ARGS], check=True, stdout=subprocess.DEVNULL)
