@@ -23,7 +23,11 @@
 // crash in between, Next returns exactly that range again, not the newer
 // reports logged since, so the same request is sent again, and a receiver
 // that holds it already takes each sample as an exact duplicate (Prometheus
-// only within its out-of-order window; see README).
+// only within its out-of-order window; see README). The range survives a
+// crash of the collector; it is not fsynced on its own, so a power cut
+// before the next commit may lose it: the request is then built afresh
+// from the cursor, which may add newer reports to it, and nothing is lost
+// but what the receiver refuses (remote_writer.h).
 //
 // Not thread-safe: one writer thread owns it.
 #pragma once
@@ -72,8 +76,8 @@ class RemoteWriteLog {
   // Up to `max_reports` entries after the cursor, in log order; when
   // resending(), every entry of the range in flight, and none after it.
   Result<std::vector<PendingReport>> Next(size_t max_reports);
-  // Records, durably, that a request carrying the entries after the cursor
-  // up to `last_log_id` is about to be sent.
+  // Records that a request carrying the entries after the cursor up to
+  // `last_log_id` is about to be sent (committed; not fsynced, see above).
   Result<void> BeginRequest(int64_t last_log_id);
   // A request recorded by BeginRequest was not settled (a crash, a stop):
   // Next returns its range.
