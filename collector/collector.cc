@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "collector/metrics_page.h"
+#include "collector/remote_write_metrics.h"
 #include "common/log.h"
 
 namespace vigie::collector {
@@ -185,14 +186,17 @@ HttpResponse Collector::Handle(const HttpRequest& request) {
       for (const alerting::OutboxEntry& entry : *outbox) queued += entry.state == alerting::OutboxState::kQueued;
     }
     std::string alert_metrics = RenderAlertMetrics(config_, active ? *active : std::vector<alerting::Alert>{}, queued);
+    std::string remote_write_metrics = remote_writer_ ? RenderRemoteWriteMetrics(remote_writer_->stats()) : "";
     // Streamed: a large fleet's page is never held whole. The render's
     // thread owns its snapshot; config_ and the counters outlive the server
     // (and so every response of it).
     HttpResponse response{HttpStatus::kOk, "text/plain; version=0.0.4; charset=utf-8", "", {}};
     response.stream = StreamPage([this, nodes = state_.MetricsSnapshot(), commits = committer_->stats(),
-                                  now_ms = NowUnixMs(), alert_metrics = std::move(alert_metrics)](Exposition& page) {
+                                  now_ms = NowUnixMs(), alert_metrics = std::move(alert_metrics),
+                                  remote_write_metrics = std::move(remote_write_metrics)](Exposition& page) {
       RenderMetrics(config_, nodes, ingest_->counters(), commits, now_ms, page);
       page.Raw(alert_metrics);
+      page.Raw(remote_write_metrics);
     });
     return response;
   }

@@ -5,7 +5,7 @@
 //   timeout = "30s"                    # one request, connection included
 //   max_reports_per_request = 500      # a request carries at most this many reports...
 //   max_samples_per_request = 10000    # ...and stops adding reports past this many samples
-//   min_backoff = "1s"                 # retry delay after a 5xx, a 429 or no answer,
+//   min_backoff = "1s"                 # retry delay after a 5xx, a 429, a 401/403/404 or no answer,
 //   max_backoff = "1m"                 #   doubling up to this
 //   poll_interval = "1s"               # how often it looks for newly stored reports
 //   backfill = "0s"                    # when first enabled: also send reports received this long before

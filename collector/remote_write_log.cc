@@ -1,5 +1,8 @@
 #include "collector/remote_write_log.h"
 
+#include <algorithm>
+#include <cstdint>
+
 #include <fmt/format.h>
 
 #include "common/log.h"
@@ -28,9 +31,14 @@ CREATE TABLE IF NOT EXISTS remote_write_cursor (
   last_node_id     TEXT NOT NULL,
   last_boot_id     TEXT NOT NULL,
   last_seq         INTEGER NOT NULL,
-  updated_ms       INTEGER NOT NULL
+  updated_ms       INTEGER NOT NULL,
+  inflight_last_id INTEGER NOT NULL DEFAULT 0
 );
 )sql";
+
+// A cursor table made before the in-flight range was kept.
+constexpr const char* kAddInflight =
+    "ALTER TABLE remote_write_cursor ADD COLUMN inflight_last_id INTEGER NOT NULL DEFAULT 0";
 
 // INSERT OR IGNORE of a duplicate inserts no row, so fires no trigger.
 constexpr const char* kTrigger = R"sql(
@@ -116,6 +124,12 @@ Result<std::unique_ptr<RemoteWriteLog>> RemoteWriteLog::Open(const std::filesyst
   sqlite3* const c = *db;
   Result<void> installed = Transaction(c, [&]() -> Result<void> {
     if (auto r = Exec(c, kSchema); !r) return r;
+    Result<int64_t> has_inflight = QueryInt(
+        c, "SELECT COUNT(*) FROM pragma_table_info('remote_write_cursor') WHERE name = 'inflight_last_id'");
+    if (!has_inflight) return tl::unexpected(has_inflight.error());
+    if (*has_inflight == 0) {
+      if (auto r = Exec(c, kAddInflight); !r) return r;
+    }
     Result<int64_t> has_trigger =
         QueryInt(c, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' AND name = 'remote_write_log_insert'");
     if (!has_trigger) return tl::unexpected(has_trigger.error());
@@ -145,11 +159,13 @@ Result<std::unique_ptr<RemoteWriteLog>> RemoteWriteLog::Open(const std::filesyst
     if (!others) return tl::unexpected(others.error());
     sqlite3_bind_text(others->get(), 1, target.data(), static_cast<int>(target.size()), SQLITE_STATIC);
     if (sqlite3_step(others->get()) != SQLITE_DONE) return tl::unexpected(SqliteError(c, "delete old cursors"));
-    Result<Statement> cursor = Prepare(c, "SELECT last_id FROM remote_write_cursor WHERE target = ?1");
+    Result<Statement> cursor =
+        Prepare(c, "SELECT last_id, inflight_last_id FROM remote_write_cursor WHERE target = ?1");
     if (!cursor) return tl::unexpected(cursor.error());
     sqlite3_bind_text(cursor->get(), 1, target.data(), static_cast<int>(target.size()), SQLITE_STATIC);
     if (sqlite3_step(cursor->get()) != SQLITE_ROW) return tl::unexpected(SqliteError(c, "read cursor"));
     log->cursor_ = sqlite3_column_int64(cursor->get(), 0);
+    log->inflight_last_id_ = sqlite3_column_int64(cursor->get(), 1);
     return {};
   });
   if (!installed) return tl::unexpected(installed.error());
@@ -173,11 +189,13 @@ Result<std::vector<PendingReport>> RemoteWriteLog::Next(size_t max_reports) {
                                      "SELECT l.id, l.node_id, l.boot_id, l.seq, r.received_ms, r.body "
                                      "FROM remote_write_log l LEFT JOIN reports r "
                                      "  ON r.node_id = l.node_id AND r.boot_id = l.boot_id AND r.seq = l.seq "
-                                     "WHERE l.id > ?1 ORDER BY l.id LIMIT ?2");
+                                     "WHERE l.id > ?1 AND l.id <= ?3 ORDER BY l.id LIMIT ?2");
   if (!select) return tl::unexpected(select.error());
   sqlite3_stmt* s = select->get();
   sqlite3_bind_int64(s, 1, cursor_);
-  sqlite3_bind_int64(s, 2, static_cast<sqlite3_int64>(max_reports));
+  // A resend takes the whole range it was sent with, even past a max_reports lowered since.
+  sqlite3_bind_int64(s, 2, resending() ? -1 : static_cast<sqlite3_int64>(max_reports));
+  sqlite3_bind_int64(s, 3, resending() ? inflight_last_id_ : INT64_MAX);
   std::vector<PendingReport> pending;
   int rc = SQLITE_ROW;
   while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -203,7 +221,8 @@ Result<void> RemoteWriteLog::Advance(const PendingReport& last, int64_t now_ms) 
   Result<void> done = Transaction(db_, [&]() -> Result<void> {
     Result<Statement> update = Prepare(db_,
                                        "UPDATE remote_write_cursor SET last_id = ?2, last_received_ms = ?3, "
-                                       "  last_node_id = ?4, last_boot_id = ?5, last_seq = ?6, updated_ms = ?7 "
+                                       "  last_node_id = ?4, last_boot_id = ?5, last_seq = ?6, updated_ms = ?7, "
+                                       "  inflight_last_id = 0 "
                                        "WHERE target = ?1");
     if (!update) return tl::unexpected(update.error());
     sqlite3_stmt* s = update->get();
@@ -223,16 +242,38 @@ Result<void> RemoteWriteLog::Advance(const PendingReport& last, int64_t now_ms) 
     if (sqlite3_step(prune->get()) != SQLITE_DONE) return tl::unexpected(SqliteError(db_, "prune log"));
     return {};
   });
-  if (done) cursor_ = last.log_id;
+  if (done) {
+    cursor_ = last.log_id;
+    inflight_last_id_ = 0;
+  }
   return done;
 }
 
+Result<void> RemoteWriteLog::BeginRequest(int64_t last_log_id) {
+  Result<Statement> update = Prepare(db_, "UPDATE remote_write_cursor SET inflight_last_id = ?2 WHERE target = ?1");
+  if (!update) return tl::unexpected(update.error());
+  sqlite3_stmt* s = update->get();
+  sqlite3_bind_text(s, 1, target_.data(), static_cast<int>(target_.size()), SQLITE_STATIC);
+  sqlite3_bind_int64(s, 2, last_log_id);
+  // Committed to the WAL without waiting for the disk: a crash of the
+  // process keeps it, a power cut may not (see the header); an fsync of its
+  // own would double the disk waits of every request.
+  if (auto r = Exec(db_, "PRAGMA synchronous=NORMAL"); !r) return r;
+  const bool updated = sqlite3_step(s) == SQLITE_DONE && sqlite3_changes(db_) == 1;
+  Error error = updated ? Error{} : SqliteError(db_, "record the request in flight");
+  if (auto r = Exec(db_, "PRAGMA synchronous=FULL"); !r) return r;
+  if (!updated) return tl::unexpected(std::move(error));
+  inflight_last_id_ = last_log_id;
+  return {};
+}
+
 Result<int64_t> RemoteWriteLog::Backlog() {
-  Result<Statement> count = Prepare(db_, "SELECT COUNT(*) FROM remote_write_log WHERE id > ?1");
-  if (!count) return tl::unexpected(count.error());
-  sqlite3_bind_int64(count->get(), 1, cursor_);
-  if (sqlite3_step(count->get()) != SQLITE_ROW) return tl::unexpected(SqliteError(db_, "count backlog"));
-  return sqlite3_column_int64(count->get(), 0);
+  // Ids are handed out one after the other and only entries behind the
+  // cursor are deleted: the newest id tells the count without a scan.
+  Result<Statement> newest = Prepare(db_, "SELECT MAX(id) FROM remote_write_log");
+  if (!newest) return tl::unexpected(newest.error());
+  if (sqlite3_step(newest->get()) != SQLITE_ROW) return tl::unexpected(SqliteError(db_, "count backlog"));
+  return std::max<int64_t>(0, sqlite3_column_int64(newest->get(), 0) - cursor_);
 }
 
 }  // namespace vigie::collector

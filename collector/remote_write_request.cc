@@ -3,6 +3,8 @@
 #include <snappy.h>
 
 #include <algorithm>
+#include <bit>
+#include <cstdint>
 
 #include "collector/report_metrics.h"
 
@@ -42,8 +44,8 @@ void WriteRequestBuilder::Add(const SeriesLabels& node_labels, const v1::Report&
   }
 }
 
-EncodedWriteRequest WriteRequestBuilder::Finish() {
-  EncodedWriteRequest encoded;
+BuiltWriteRequest WriteRequestBuilder::Build() {
+  BuiltWriteRequest built;
   // The specification: "samples for any given series in timestamp order".
   // Reports are stored in the order they were received, which is not always
   // their timestamps' order (a standby collector, a node's clock stepping).
@@ -57,20 +59,36 @@ EncodedWriteRequest WriteRequestBuilder::Finish() {
     }
     int kept = 0;
     for (int i = 0; i < samples->size(); ++i) {
-      if (kept > 0 && samples->Get(kept - 1).timestamp() == samples->Get(i).timestamp()) continue;
+      if (kept > 0 && samples->Get(kept - 1).timestamp() == samples->Get(i).timestamp()) {
+        // Bit patterns, as Prometheus compares them: NaN equals itself here.
+        built.conflicting_samples +=
+            std::bit_cast<uint64_t>(samples->Get(kept - 1).value()) != std::bit_cast<uint64_t>(samples->Get(i).value());
+        continue;
+      }
       if (kept != i) samples->Mutable(kept)->CopyFrom(samples->Get(i));
       ++kept;
     }
     samples->DeleteSubrange(kept, samples->size() - kept);
-    encoded.samples += static_cast<size_t>(kept);
+    built.samples += static_cast<size_t>(kept);
   }
-  encoded.series = static_cast<size_t>(request_.timeseries_size());
-  const std::string raw = request_.SerializeAsString();
-  encoded.raw_bytes = raw.size();
-  snappy::Compress(raw.data(), raw.size(), &encoded.body);
+  built.request.Swap(&request_);
   request_.Clear();
   index_.clear();
   samples_ = 0;
+  return built;
+}
+
+EncodedWriteRequest WriteRequestBuilder::Finish() { return EncodeWriteRequest(Build().request); }
+
+EncodedWriteRequest EncodeWriteRequest(const prometheus::WriteRequest& request) {
+  EncodedWriteRequest encoded;
+  encoded.series = static_cast<size_t>(request.timeseries_size());
+  for (const prometheus::TimeSeries& series : request.timeseries()) {
+    encoded.samples += static_cast<size_t>(series.samples_size());
+  }
+  const std::string raw = request.SerializeAsString();
+  encoded.raw_bytes = raw.size();
+  snappy::Compress(raw.data(), raw.size(), &encoded.body);
   return encoded;
 }
 

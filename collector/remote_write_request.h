@@ -32,15 +32,26 @@ struct EncodedWriteRequest {
   size_t samples = 0;
 };
 
+struct BuiltWriteRequest {
+  prometheus::WriteRequest request;
+  size_t samples = 0;
+  // Left out: a second sample of a series at the same timestamp with another
+  // value (two reports of a node stamped alike). The receiver would refuse
+  // it; the sender counts it as dropped. An identical one is no loss and not counted.
+  size_t conflicting_samples = 0;
+};
+
 // Collects reports into one WriteRequest: a series met in several reports
 // is one TimeSeries with its samples in timestamp order (a second sample at
-// the same timestamp of a series is dropped: a receiver would reject it).
+// the same timestamp of a series is left out: a receiver would reject it).
 class WriteRequestBuilder {
  public:
   void Add(const SeriesLabels& node_labels, const v1::Report& report);
   size_t samples() const { return samples_; }
   bool empty() const { return samples_ == 0; }
-  // Serializes and compresses; the builder is then empty.
+  // The request, each series in timestamp order; the builder is then empty.
+  BuiltWriteRequest Build();
+  // Build(), serialized and compressed.
   EncodedWriteRequest Finish();
 
  private:
@@ -48,6 +59,9 @@ class WriteRequestBuilder {
   std::map<std::string, int, std::less<>> index_;  // series key -> position in request_
   size_t samples_ = 0;
 };
+
+// Serializes and compresses `request` (snappy block format).
+EncodedWriteRequest EncodeWriteRequest(const prometheus::WriteRequest& request);
 
 // The inverse, for receivers in tests and tools: snappy block, then
 // protobuf. kMalformed when either does not decode.

@@ -114,6 +114,21 @@ TEST(RemoteWriteRequest, ASeriesMetInSeveralReportsIsOneTimeSeriesInTimestampOrd
   EXPECT_EQ(cpu->samples(2).value(), 47);
 }
 
+// Two reports of a node stamped alike: the samples whose values differ are
+// counted as conflicting (a receiver would refuse them), identical ones are not.
+TEST(RemoteWriteRequest, ASecondValueAtOneTimestampIsCountedNotSilentlyLeftOut) {
+  WriteRequestBuilder builder;
+  const SeriesLabels node = {{"node", "n"}, {"site", "s"}};
+  builder.Add(node, HardwareReport(1'795'600'060'000, 46));
+  builder.Add(node, HardwareReport(1'795'600'060'000, 99));  // only the CPU temperature differs
+  builder.Add(node, HardwareReport(1'795'600'060'000, 46));  // identical to the first
+  const size_t per_report = ReportSamples(node, HardwareReport(0, 0)).size();
+  const BuiltWriteRequest built = builder.Build();
+  EXPECT_EQ(built.samples, per_report);
+  EXPECT_EQ(built.conflicting_samples, 1u);
+  EXPECT_TRUE(builder.empty());
+}
+
 TEST(RemoteWriteRequest, BodyIsSnappyBlockFormatOfTheSerializedRequest) {
   WriteRequestBuilder builder;
   builder.Add({{"node", "n"}, {"site", "s"}}, HardwareReport(1'795'600'000'000, 45));

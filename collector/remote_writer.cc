@@ -8,8 +8,10 @@
 #include <fmt/format.h>
 
 #include "collector/remote_write_request.h"
+#include "collector/remote_write_split.h"
 #include "collector/report_metrics.h"
 #include "common/log.h"
+#include "common/printable.h"
 
 namespace vigie::collector {
 namespace {
@@ -44,10 +46,10 @@ int AbortWhenStopping(void* stopping, curl_off_t, curl_off_t, curl_off_t, curl_o
   return static_cast<std::atomic<bool>*>(stopping)->load() ? 1 : 0;
 }
 
-std::string OneLine(std::string text) {
-  std::replace(text.begin(), text.end(), '\n', ' ');
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\r')) text.pop_back();
-  return text;
+// A receiver's answer, made one printable line for the log.
+std::string OneLine(std::string_view text) {
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\n' || text.back() == '\r')) text.remove_suffix(1);
+  return PrintableUtf8(text);  // an inner newline becomes U+FFFD: never a log line of its own
 }
 
 }  // namespace
@@ -73,9 +75,24 @@ struct RemoteWriter::Curl {
 
 RemoteWriteVerdict VerdictForStatus(unsigned http_status) {
   if (http_status >= 200 && http_status < 300) return RemoteWriteVerdict::kDelivered;
-  // The specification: "MUST NOT retry ... 4xx responses other than 429".
-  if (http_status >= 400 && http_status < 500 && http_status != 429) return RemoteWriteVerdict::kRefused;
-  // 5xx and 429 per the specification; 1xx and 3xx (a redirecting URL) are a
+  switch (http_status) {
+    // Credentials or URL wrong: no part of the request would fare better,
+    // and dropping it would lose the reports over a typo. Kept until fixed.
+    case 401:  // Unauthorized
+    case 403:  // Forbidden
+    case 404:  // Not Found
+    case 405:  // Method Not Allowed
+    case 407:  // Proxy Authentication Required
+    case 408:  // Request Timeout: the connection's fate, not the samples'
+    case 429:  // Too Many Requests: retried, per the specification
+      return RemoteWriteVerdict::kRetry;
+    default:
+      break;
+  }
+  // The specification: "MUST NOT retry ... 4xx responses": the request is
+  // split instead, never sent again whole.
+  if (http_status >= 400 && http_status < 500) return RemoteWriteVerdict::kRefused;
+  // 5xx per the specification; 1xx and 3xx (a redirecting URL) are a
   // configuration to fix, not data to drop.
   return RemoteWriteVerdict::kRetry;
 }
@@ -177,97 +194,158 @@ void RemoteWriter::UpdateStats(const std::function<void(RemoteWriteStats&)>& cha
   stats_changed_.notify_all();
 }
 
-void RemoteWriter::Run() {
-  std::chrono::milliseconds backoff = config_.min_backoff;
-  bool failing = false;  // log a failure once, and the recovery once
-  const auto note_failure = [&](const std::string& what) {
-    UpdateStats([&](RemoteWriteStats& s) {
-      ++s.attempts_failed;
-      s.last_error = what;
-    });
-    if (!failing) {
-      LogWarning("remote_write: {}: {}; retrying, backing off from {} ms up to {} ms", config_.url, what,
-                 config_.min_backoff.count(), config_.max_backoff.count());
-    } else {
-      LogDebug("remote_write: {}: {}; retrying in {} ms", config_.url, what, backoff.count());
-    }
-    failing = true;
-  };
+bool RemoteWriter::BackOff(const std::string& what) {
+  UpdateStats([&](RemoteWriteStats& s) {
+    ++s.attempts_failed;
+    s.last_error = what;
+  });
+  if (!failing_) {
+    LogWarning("remote_write: {}: {}; retrying, backing off from {} ms up to {} ms", config_.url, what,
+               config_.min_backoff.count(), config_.max_backoff.count());
+  } else {
+    LogDebug("remote_write: {}: {}; retrying in {} ms", config_.url, what, backoff_.count());
+  }
+  failing_ = true;
+  if (!Sleep(backoff_, /*until_notified=*/false)) return false;
+  backoff_ = std::min(backoff_ * 2, config_.max_backoff);
+  return true;
+}
 
+bool RemoteWriter::Deliver(prometheus::WriteRequest request, size_t reports, const std::string& what) {
+  const size_t samples = SampleCount(request);
+  size_t parts_sent = 0;
+  size_t refused = 0;
+  std::string refusal;   // the receiver's answer to the first sample refused alone
+  std::string examples;  // the first refused samples, named
+  constexpr size_t kNamedRefusals = 3;
+  // Depth first, the first part on top: a series' samples go out in time order.
+  std::vector<prometheus::WriteRequest> parts;
+  parts.push_back(std::move(request));
+  while (!parts.empty()) {
+    prometheus::WriteRequest part = std::move(parts.back());
+    parts.pop_back();
+    const EncodedWriteRequest encoded = EncodeWriteRequest(part);
+    Result<HttpAnswer> answer;
+    while (true) {
+      if (stopping()) return false;
+      answer = curl_->Post(encoded.body);
+      if (answer && VerdictForStatus(answer->status) != RemoteWriteVerdict::kRetry) break;
+      if (stopping()) return false;
+      if (!BackOff(answer ? fmt::format("HTTP {} {}", answer->status, answer->body) : answer.error().message)) {
+        return false;
+      }
+    }
+    ++parts_sent;
+    if (failing_) LogInfo("remote_write: {} answers again", config_.url);
+    failing_ = false;
+    backoff_ = config_.min_backoff;
+    const bool delivered = VerdictForStatus(answer->status) == RemoteWriteVerdict::kDelivered;
+    const bool alone = encoded.samples <= 1;
+    const bool settled = (delivered || alone) && parts.empty();  // the request's last part
+    UpdateStats([&](RemoteWriteStats& s) {
+      if (settled) s.reports_sent += reports;
+      if (delivered) {
+        ++s.requests_delivered;
+        s.samples_sent += encoded.samples;
+        s.bytes_sent += encoded.body.size();
+        s.raw_bytes_sent += encoded.raw_bytes;
+      } else {
+        ++s.requests_refused;
+        if (alone) s.samples_refused += encoded.samples;
+        s.last_error = fmt::format("HTTP {} {}", answer->status, answer->body);
+      }
+    });
+    if (delivered) continue;
+    if (alone) {
+      refused += encoded.samples;
+      if (refusal.empty()) refusal = fmt::format("HTTP {} {}", answer->status, answer->body);
+      if (refused <= kNamedRefusals && encoded.samples == 1) {
+        const prometheus::TimeSeries& series = part.timeseries(0);
+        std::string labels;
+        for (const prometheus::Label& label : series.labels()) {
+          labels += fmt::format("{}{}=\"{}\"", labels.empty() ? "" : ",", label.name(), PrintableUtf8(label.value()));
+        }
+        examples += fmt::format("{{{}}} @{}; ", labels, series.samples(0).timestamp());
+      }
+      continue;
+    }
+    std::vector<prometheus::WriteRequest> split;
+    if (parts_sent == 1) split = SplitByNode(part);  // the whole request: per node first
+    if (split.size() <= 1) {
+      auto [first, second] = Bisect(part);
+      split.clear();
+      split.push_back(std::move(first));
+      split.push_back(std::move(second));
+    }
+    for (auto it = split.rbegin(); it != split.rend(); ++it) parts.push_back(std::move(*it));
+  }
+  if (refused > 0) {
+    // The specification: the sender logs the receiver's message as is.
+    LogWarning("remote_write: {} refused {} of {} sample(s) of {}, {} request(s) to find them; dropped them: {}{}",
+               config_.url, refused, samples, what, parts_sent, examples, refusal);
+  }
+  return true;
+}
+
+void RemoteWriter::Run() {
+  backoff_ = config_.min_backoff;
   while (!stopping()) {
     Result<std::vector<PendingReport>> pending = log_->Next(config_.max_reports_per_request);
     if (!pending) {
-      note_failure(pending.error().message);
-      if (!Sleep(backoff, /*until_notified=*/false)) return;
-      backoff = std::min(backoff * 2, config_.max_backoff);
+      if (!BackOff(pending.error().message)) return;
       continue;
     }
-    // Whole reports, until the sample bound is reached (at least one report).
+    const bool resending = log_->resending();
+    // Whole reports, until the sample bound is reached (at least one report);
+    // a resend takes its whole range, to be the same request.
     WriteRequestBuilder builder;
     size_t used = 0;
     size_t reports = 0;
     for (const PendingReport& entry : *pending) {
-      if (used > 0 && builder.samples() >= config_.max_samples_per_request) break;
+      if (!resending && used > 0 && builder.samples() >= config_.max_samples_per_request) break;
       if (entry.stored) {
         builder.Add(NodeLabels(collector_, entry.node_id), entry.report);
         ++reports;
       }
       ++used;
     }
+    if (Result<int64_t> backlog = log_->Backlog(); backlog) {
+      UpdateStats([&](RemoteWriteStats& s) { s.pending_reports = *backlog; });
+    }
     if (used == 0) {
       if (!Sleep(config_.poll_interval, /*until_notified=*/true)) return;
       continue;
     }
     const PendingReport& last = (*pending)[used - 1];
-    if (builder.empty()) {  // reports pruned from the history before they could be sent, or with no reading
-      if (Result<void> moved = log_->Advance(last, NowMs()); !moved) note_failure(moved.error().message);
-      continue;
-    }
-    const EncodedWriteRequest request = builder.Finish();
-
-    bool settled = false;
-    while (!settled) {
-      if (stopping()) return;
-      Result<HttpAnswer> answer = curl_->Post(request.body);
-      const RemoteWriteVerdict verdict =
-          answer ? VerdictForStatus(answer->status) : RemoteWriteVerdict::kRetry;
-      if (verdict == RemoteWriteVerdict::kRetry) {
-        if (stopping()) return;
-        note_failure(answer ? fmt::format("HTTP {} {}", answer->status, answer->body) : answer.error().message);
-        if (!Sleep(backoff, /*until_notified=*/false)) return;
-        backoff = std::min(backoff * 2, config_.max_backoff);
-        continue;
+    if (!builder.empty()) {
+      BuiltWriteRequest built = builder.Build();
+      if (built.conflicting_samples > 0) {
+        LogWarning("remote_write: {} sample(s) of log ids {}..{} dropped: a series had two values at one timestamp "
+                   "(reports of a node stamped alike); the first was kept",
+                   built.conflicting_samples, (*pending)[0].log_id, last.log_id);
+        UpdateStats([&](RemoteWriteStats& s) { s.samples_conflicting += built.conflicting_samples; });
       }
-      if (verdict == RemoteWriteVerdict::kRefused) {
-        // The specification: the sender logs the receiver's message as is, and does not retry.
-        const std::string what = fmt::format("HTTP {} {}", answer->status, answer->body);
-        LogWarning("remote_write: {} refused {} report(s) ({} samples, log ids {}..{}): {}; dropped them", config_.url,
-                   reports, request.samples, (*pending)[0].log_id, last.log_id, what);
-        UpdateStats([&](RemoteWriteStats& s) {
-          ++s.requests_refused;
-          s.last_error = what;
-        });
+      if (resending) {
+        LogInfo("remote_write: sending again the request in flight before the restart (log ids {}..{})",
+                (*pending)[0].log_id, last.log_id);
       } else {
-        if (failing) LogInfo("remote_write: {} accepts again", config_.url);
-        failing = false;
-        backoff = config_.min_backoff;
-        UpdateStats([&](RemoteWriteStats& s) {
-          ++s.requests_delivered;
-          s.reports_sent += reports;
-          s.samples_sent += request.samples;
-          s.bytes_sent += request.body.size();
-          s.raw_bytes_sent += request.raw_bytes;
-        });
+        // Until this commits nothing is sent; once it has, a restart sends this range again, as it is.
+        while (true) {
+          Result<void> begun = log_->BeginRequest(last.log_id);
+          if (begun) break;
+          if (!BackOff(begun.error().message)) return;
+        }
       }
-      // Until this commits, a restart sends the same request again.
-      while (true) {
-        Result<void> moved = log_->Advance(last, NowMs());
-        if (moved) break;
-        note_failure(moved.error().message);
-        if (!Sleep(backoff, /*until_notified=*/false)) return;
-        backoff = std::min(backoff * 2, config_.max_backoff);
-      }
-      settled = true;
+      const std::string what =
+          fmt::format("{} report(s), log ids {}..{}", reports, (*pending)[0].log_id, last.log_id);
+      if (!Deliver(std::move(built.request), reports, what)) return;
+    }
+    // Reports pruned from the history before they could be sent, or with no
+    // reading, are passed over the same way.
+    while (true) {
+      Result<void> moved = log_->Advance(last, NowMs());
+      if (moved) break;
+      if (!BackOff(moved.error().message)) return;
     }
   }
 }

@@ -52,6 +52,13 @@ void RecordingServer::Answer(std::vector<unsigned> statuses, std::string body) {
   answer_body_ = std::move(body);
 }
 
+void RecordingServer::AnswerWith(std::function<unsigned(const RecordedRequest&)> decide, std::string body) {
+  std::lock_guard lock(mutex_);
+  statuses_.clear();
+  decide_ = std::move(decide);
+  answer_body_ = std::move(body);
+}
+
 std::vector<RecordedRequest> RecordingServer::requests() const {
   std::lock_guard lock(mutex_);
   return requests_;
@@ -86,8 +93,10 @@ MHD_Result RecordingServer::OnRequest(void* self_pointer, MHD_Connection* connec
     if (!self->statuses_.empty()) {
       request->answered = self->statuses_.front();
       self->statuses_.pop_front();
+    } else if (self->decide_) {
+      request->answered = self->decide_(*request);
     }
-    body = request->answered == 204 ? "" : self->answer_body_;
+    body = request->answered / 100 == 2 ? "" : self->answer_body_;
     self->requests_.push_back(*request);
   }
   self->changed_.notify_all();

@@ -10,6 +10,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -36,6 +37,9 @@ class RecordingServer {
   std::string Url(const std::string& path) const;
   // The next requests get these statuses, in order; later ones get 204.
   void Answer(std::vector<unsigned> statuses, std::string body = "");
+  // Each later request gets the status `decide` returns for it (called on
+  // the server's thread, one request at a time), with `body` for non-2xx.
+  void AnswerWith(std::function<unsigned(const RecordedRequest&)> decide, std::string body = "");
   std::vector<RecordedRequest> requests() const;
   // Waits until at least `count` requests were answered.
   bool WaitForRequests(size_t count, std::chrono::milliseconds timeout) const;
@@ -50,6 +54,7 @@ class RecordingServer {
   mutable std::mutex mutex_;
   mutable std::condition_variable changed_;
   std::deque<unsigned> statuses_;
+  std::function<unsigned(const RecordedRequest&)> decide_;
   std::string answer_body_;
   std::vector<RecordedRequest> requests_;
 };
