@@ -166,7 +166,7 @@ void Agent::ApplyCollectors() {
   for (const CollectorTarget& target : config_.collectors) {
     // Seeded per node and boot, so that a fleet coming back together spreads out.
     const uint64_t seed = std::hash<std::string>{}(config_.node_id + boot_id_ + target.url);
-    links_.push_back(CollectorLink{Pusher(target), Backoff(config_.retry_initial, config_.retry_max, seed)});
+    links_.emplace_back(target, Backoff(config_.retry_initial, config_.retry_max, seed), config_.batch_max_reports);
   }
 }
 
@@ -198,33 +198,7 @@ void Agent::CollectAndQueue(int64_t now_ns) {
 
 void Agent::Deliver(int64_t now_ns, bool ignore_backoff) {
   for (size_t i = 0; i < links_.size(); ++i) {
-    CollectorLink& link = links_[i];
-    if (!ignore_backoff && !link.backoff.Ready(now_ns)) continue;
-    size_t delivered = 0;
-    while (spool_.pending(i) > 0) {
-      size_t count = 0;
-      const std::string batch = spool_.NextBatch(i, config_.batch_max_reports, &count);
-      const PushResult result = link.pusher.Push(batch);
-      if (result.outcome == PushResult::Outcome::kRetry) {
-        link.backoff.Failed(MonotonicNs());
-        if (!link.failing) {
-          LogWarning("{}: push failed, keeping reports and retrying with backoff: {}", link.pusher.url(),
-                     result.reason);
-        }
-        link.failing = true;
-        break;
-      }
-      if (result.outcome == PushResult::Outcome::kRejected) {
-        LogError("{} rejected {} report(s), dropping them: {}", link.pusher.url(), count, result.reason);
-      }
-      spool_.Acknowledge(i, count);
-      delivered += count;
-      link.backoff.Succeeded();
-    }
-    if (link.failing && spool_.pending(i) == 0) {
-      LogInfo("{}: reachable again, delivered {} waiting report(s)", link.pusher.url(), delivered);
-      link.failing = false;
-    }
+    unsendable_dropped_ += links_[i].Deliver(spool_, i, now_ns, ignore_backoff);
   }
 }
 
@@ -232,7 +206,7 @@ int64_t Agent::NextRetryNs() const {
   int64_t next = 0;
   for (size_t i = 0; i < links_.size(); ++i) {
     if (spool_.pending(i) == 0) continue;
-    const int64_t at = std::max<int64_t>(links_[i].backoff.next_attempt_ns(), 1);
+    const int64_t at = std::max<int64_t>(links_[i].next_attempt_ns(), 1);
     if (next == 0 || at < next) next = at;
   }
   return next;

@@ -22,8 +22,7 @@
 #include <vector>
 
 #include "agent/agent_config.h"
-#include "agent/backoff.h"
-#include "agent/pusher.h"
+#include "agent/delivery.h"
 #include "agent/report_bounds.h"
 #include "agent/sources/source.h"
 #include "agent/spool.h"
@@ -56,16 +55,9 @@ class Agent {
   const ReportSpool& spool() const { return spool_; }
 
  private:
-  struct CollectorLink {
-    Pusher pusher;
-    Backoff backoff;
-    bool failing = false;
-  };
-
   void Start(int64_t wall_unix_ms, int64_t now_ns);
   void CollectAndQueue(int64_t now_ns);
-  // Sends each ready collector what it lacks, batch by batch, until it is up
-  // to date or a push fails.
+  // Sends each ready collector what it lacks (agent/delivery.h).
   void Deliver(int64_t now_ns, bool ignore_backoff);
   void PersistIfOld(int64_t now_ns);
   void Persist(int64_t now_ns);

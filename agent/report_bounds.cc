@@ -90,7 +90,8 @@ size_t ReportBounds::Apply(v1::Report& report) {
   items_dropped_ += dropped;
 
   const std::string what =
-      fmt::format("the report was over its bounds ({}); capped: {} item(s) dropped, text made printable and cut to length",
+      fmt::format("the report was over its bounds ({}); capped: {} item(s) dropped, text made printable and cut to "
+                  "length",
                   violation, dropped);
   if (limits_.max_source_errors > 0) {
     v1::SourceError& note = *report.add_source_errors();

@@ -42,8 +42,8 @@ TEST(ReportBounds, CutsAListToItsLimitAndSaysSoInTheReport) {
   ASSERT_EQ(report.source_errors_size(), 1);
   EXPECT_EQ(report.source_errors(0).source(), "agent");
   EXPECT_EQ(report.source_errors(0).message(),
-            "the report was over its bounds (130 sensors, over the limit of 100); capped: 30 item(s) dropped, text made "
-            "printable and cut to length");
+            "the report was over its bounds (130 sensors, over the limit of 100); capped: 30 item(s) dropped, "
+            "text made printable and cut to length");
   EXPECT_EQ(ReportLimitViolation(report, limits), "");
   EXPECT_EQ(bounds.items_dropped(), 30u);
 }
