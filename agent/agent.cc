@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -93,9 +94,9 @@ v1::Event StartedEvent(const std::filesystem::path& state_directory, const std::
   const std::string last_boot_id = FirstLine(boot_id_file);
   if (std::filesystem::exists(marker)) {
     event.set_previous_shutdown_clean(true);
-    event.set_previous_boot_id(FirstLine(marker));
+    event.set_previous_boot_id(ReportName(FirstLine(marker)));
   } else {
-    event.set_previous_boot_id(last_boot_id);
+    event.set_previous_boot_id(ReportName(last_boot_id));
   }
   std::error_code ignored;
   std::filesystem::remove(marker, ignored);
@@ -105,6 +106,45 @@ v1::Event StartedEvent(const std::filesystem::path& state_directory, const std::
 
 void WriteCleanShutdownMarker(const std::filesystem::path& state_directory, const std::string& boot_id) {
   WriteLine(state_directory / kCleanShutdownMarker, boot_id);
+}
+
+SpoolRestore RestoreSpoolFile(const std::filesystem::path& path, const std::string& node_id, ReportBounds& bounds,
+                              ReportSpool& spool, int64_t now_ns) {
+  // Report by report into the spool: the file is never in RAM whole.
+  std::vector<SpoolCollectorState> saved_collectors;
+  std::vector<uint64_t> removed;  // positions in the file, increasing
+  SpoolRestore restored;
+  spool.StartRestore();
+  const std::string warning = ReadSpoolFile(path, saved_collectors, [&](std::string bytes) {
+    const size_t position = restored.read++;
+    v1::Report report;
+    if (!report.ParseFromString(bytes) || report.node_id() != node_id) {
+      removed.push_back(position);
+      return;
+    }
+    if (!ReportLimitViolation(report, AgentReportLimits()).empty()) {
+      bounds.Apply(report);
+      bytes = report.SerializeAsString();
+    }
+    spool.Append(std::move(bytes), now_ns);
+  });
+  // A collector's progress counts reports of the file: each one removed
+  // before its cursor moves the cursor back by one.
+  for (SpoolCollectorState& collector : saved_collectors) {
+    collector.acknowledged -= static_cast<uint64_t>(
+        std::lower_bound(removed.begin(), removed.end(), collector.acknowledged) - removed.begin());
+  }
+  spool.FinishRestore(saved_collectors);
+  restored.dropped = removed.size();
+  if (!warning.empty()) {
+    LogWarning("spool file {}: {}; set aside as {}.damaged", path.string(), warning, path.string());
+  }
+  if (restored.dropped > 0) {
+    LogWarning("dropped {} report(s) of {} that are not node {}'s or not readable: no collector would take them",
+               restored.dropped, path.string(), node_id);
+  }
+  if (restored.read > restored.dropped) LogInfo("read {} unsent report(s) from {}", spool.size(), path.string());
+  return restored;
 }
 
 int64_t WallUnixMs() { return ClockNs(CLOCK_REALTIME) / 1'000'000; }
@@ -126,7 +166,7 @@ void Agent::ApplyCollectors() {
   for (const CollectorTarget& target : config_.collectors) {
     // Seeded per node and boot, so that a fleet coming back together spreads out.
     const uint64_t seed = std::hash<std::string>{}(config_.node_id + boot_id_ + target.url);
-    links_.push_back(CollectorLink{Pusher(target), Backoff(config_.retry_initial, config_.retry_max, seed)});
+    links_.emplace_back(target, Backoff(config_.retry_initial, config_.retry_max, seed), config_.batch_max_reports);
   }
 }
 
@@ -137,7 +177,7 @@ v1::Report Agent::Collect(const CollectContext& context, bool all_sources) {
   report.set_seq(next_seq_++);
   report.set_timestamp_unix_ms(context.wall_unix_ms);
   report.set_agent_version(VIGIE_VERSION);
-  report.set_reports_dropped(spool_.dropped());
+  report.set_reports_dropped(spool_.dropped() + unsendable_dropped_);
   // Half a period of slack, so that timer jitter never pushes a source to
   // the cycle after the one it is due in.
   const int64_t slack_ns = static_cast<int64_t>(config_.period.count()) * 500'000;
@@ -148,6 +188,7 @@ v1::Report Agent::Collect(const CollectContext& context, bool all_sources) {
   }
   for (v1::Event& event : pending_events_) *report.add_events() = std::move(event);
   pending_events_.clear();
+  bounds_.Apply(report);
   return report;
 }
 
@@ -157,33 +198,7 @@ void Agent::CollectAndQueue(int64_t now_ns) {
 
 void Agent::Deliver(int64_t now_ns, bool ignore_backoff) {
   for (size_t i = 0; i < links_.size(); ++i) {
-    CollectorLink& link = links_[i];
-    if (!ignore_backoff && !link.backoff.Ready(now_ns)) continue;
-    size_t delivered = 0;
-    while (spool_.pending(i) > 0) {
-      size_t count = 0;
-      const std::string batch = spool_.NextBatch(i, config_.batch_max_reports, &count);
-      const PushResult result = link.pusher.Push(batch);
-      if (result.outcome == PushResult::Outcome::kRetry) {
-        link.backoff.Failed(MonotonicNs());
-        if (!link.failing) {
-          LogWarning("{}: push failed, keeping reports and retrying with backoff: {}", link.pusher.url(),
-                     result.reason);
-        }
-        link.failing = true;
-        break;
-      }
-      if (result.outcome == PushResult::Outcome::kRejected) {
-        LogError("{} rejected {} report(s), dropping them: {}", link.pusher.url(), count, result.reason);
-      }
-      spool_.Acknowledge(i, count);
-      delivered += count;
-      link.backoff.Succeeded();
-    }
-    if (link.failing && spool_.pending(i) == 0) {
-      LogInfo("{}: reachable again, delivered {} waiting report(s)", link.pusher.url(), delivered);
-      link.failing = false;
-    }
+    unsendable_dropped_ += links_[i].Deliver(spool_, i, now_ns, ignore_backoff);
   }
 }
 
@@ -191,7 +206,7 @@ int64_t Agent::NextRetryNs() const {
   int64_t next = 0;
   for (size_t i = 0; i < links_.size(); ++i) {
     if (spool_.pending(i) == 0) continue;
-    const int64_t at = std::max<int64_t>(links_[i].backoff.next_attempt_ns(), 1);
+    const int64_t at = std::max<int64_t>(links_[i].next_attempt_ns(), 1);
     if (next == 0 || at < next) next = at;
   }
   return next;
@@ -230,23 +245,10 @@ void Agent::PersistIfOld(int64_t now_ns) {
 }
 
 void Agent::Start(int64_t wall_unix_ms, int64_t now_ns) {
-  const std::filesystem::path spool_path = config_.state_directory / kSpoolFile;
-  // Report by report into the spool: the file is never in RAM whole.
-  std::vector<SpoolCollectorState> saved_collectors;
-  size_t read = 0;
-  spool_.StartRestore();
-  const std::string warning = ReadSpoolFile(spool_path, saved_collectors, [&](std::string report) {
-    spool_.Append(std::move(report), now_ns);
-    ++read;
-  });
-  spool_.FinishRestore(saved_collectors);
-  if (!warning.empty()) {
-    LogWarning("spool file {}: {}; set aside as {}.damaged", spool_path.string(), warning, spool_path.string());
-  }
-  if (read > 0) {
-    spool_file_exists_ = true;
-    LogInfo("read {} unsent report(s) from {}", spool_.size(), spool_path.string());
-  }
+  const SpoolRestore restored =
+      RestoreSpoolFile(config_.state_directory / kSpoolFile, config_.node_id, bounds_, spool_, now_ns);
+  unsendable_dropped_ += restored.dropped;
+  spool_file_exists_ = restored.read > 0;
 
   pending_events_.push_back(StartedEvent(config_.state_directory, boot_id_, wall_unix_ms));
 }

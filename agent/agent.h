@@ -22,8 +22,8 @@
 #include <vector>
 
 #include "agent/agent_config.h"
-#include "agent/backoff.h"
-#include "agent/pusher.h"
+#include "agent/delivery.h"
+#include "agent/report_bounds.h"
 #include "agent/sources/source.h"
 #include "agent/spool.h"
 #include "vigie.pb.h"
@@ -45,7 +45,8 @@ class Agent {
   Agent(AgentConfig config, std::vector<ScheduledSource> sources, std::string boot_id, uint64_t first_seq);
 
   // One report, with identity and pending events, from the sources due at
-  // context.monotonic_ns, or from all of them when `all_sources`.
+  // context.monotonic_ns, or from all of them when `all_sources`; within
+  // the bounds a collector accepts (agent/report_bounds.h).
   v1::Report Collect(const CollectContext& context, bool all_sources = false);
 
   // The loop; returns the process exit code after SIGTERM or SIGINT.
@@ -54,16 +55,9 @@ class Agent {
   const ReportSpool& spool() const { return spool_; }
 
  private:
-  struct CollectorLink {
-    Pusher pusher;
-    Backoff backoff;
-    bool failing = false;
-  };
-
   void Start(int64_t wall_unix_ms, int64_t now_ns);
   void CollectAndQueue(int64_t now_ns);
-  // Sends each ready collector what it lacks, batch by batch, until it is up
-  // to date or a push fails.
+  // Sends each ready collector what it lacks (agent/delivery.h).
   void Deliver(int64_t now_ns, bool ignore_backoff);
   void PersistIfOld(int64_t now_ns);
   void Persist(int64_t now_ns);
@@ -78,8 +72,12 @@ class Agent {
   std::string boot_id_;
   uint64_t next_seq_;
   std::vector<v1::Event> pending_events_;
+  ReportBounds bounds_{AgentReportLimits()};
   ReportSpool spool_;
   std::vector<CollectorLink> links_;
+  // Reports dropped because no collector would ever take them: refused by
+  // a collector (400), or another node's left in the spool file.
+  uint64_t unsendable_dropped_ = 0;
   bool spool_file_exists_ = false;
   int64_t last_persist_ns_ = 0;
 };
@@ -97,6 +95,20 @@ class Agent {
 v1::Event StartedEvent(const std::filesystem::path& state_directory, const std::string& boot_id,
                        int64_t wall_unix_ms);
 void WriteCleanShutdownMarker(const std::filesystem::path& state_directory, const std::string& boot_id);
+
+// Fills `spool` from the spool file at `path` (ReportSpool::StartRestore ...
+// FinishRestore), keeping only what a collector can take: a report of
+// another node (node_id changed before this start) or one that does not
+// parse is dropped, since every collector would refuse it (403, 400) and
+// hold back the reports behind it; one over the bounds (an older agent's)
+// is capped with `bounds`. Each collector's progress is kept. Logs what it
+// dropped. `read` counts the file's reports, `dropped` those left out.
+struct SpoolRestore {
+  size_t read = 0;
+  size_t dropped = 0;
+};
+SpoolRestore RestoreSpoolFile(const std::filesystem::path& path, const std::string& node_id, ReportBounds& bounds,
+                              ReportSpool& spool, int64_t now_ns);
 
 // CLOCK_REALTIME in ms, CLOCK_MONOTONIC in ns, CLOCK_BOOTTIME in ms.
 int64_t WallUnixMs();

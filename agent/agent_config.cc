@@ -1,5 +1,7 @@
 #include "agent/agent_config.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "common/config.h"
@@ -20,6 +22,10 @@ bool IsValidNodeId(std::string_view id) {
 }
 
 }  // namespace
+
+bool IsValidToken(std::string_view token) {
+  return !token.empty() && std::all_of(token.begin(), token.end(), [](char c) { return c > 0x20 && c < 0x7f; });
+}
 
 AgentConfig LoadAgentConfig(const std::filesystem::path& path) {
   const ConfigDocument doc = ConfigDocument::Load(path);
@@ -74,6 +80,8 @@ AgentConfig LoadAgentConfig(const std::filesystem::path& path) {
     }
     while (target.url.ends_with('/')) target.url.pop_back();
     target.token = table.FileContents("token_file");
+    if (!IsValidToken(target.token)) table.Reject("token_file", "a token is one word of visible ASCII characters");
+    target.token_file = table.Path("token_file");
     if (table.Has("ca_file")) target.ca_file = table.Path("ca_file");
     target.timeout = table.Duration("timeout", target.timeout, milliseconds(100), milliseconds(300'000));
     table.RejectUnknownKeys();

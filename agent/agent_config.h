@@ -29,15 +29,22 @@
 #include <cstddef>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "agent/sources/disk_source.h"
 
 namespace vigie::agent {
 
+// A bearer token as it can go in a header: visible ASCII, no space (RFC 6750,
+// b64token, loosely).
+bool IsValidToken(std::string_view token);
+
 struct CollectorTarget {
   std::string url;  // base URL; the agent posts to <url>/v1/push
   std::string token;
+  // Where the token was read; read again after the collector refused it.
+  std::filesystem::path token_file;
   std::filesystem::path ca_file;  // empty: the system's CA store
   std::chrono::milliseconds timeout{10'000};
 };

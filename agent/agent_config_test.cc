@@ -35,6 +35,7 @@ TEST(AgentConfig, ReadsCollectorsAndTheTokenFromItsFile) {
   ASSERT_EQ(config.collectors.size(), 2u);
   EXPECT_EQ(config.collectors[0].url, "http://127.0.0.1:9470");
   EXPECT_EQ(config.collectors[0].token, "tok-123");
+  EXPECT_EQ(config.collectors[0].token_file, dir.path() / "agent.token");  // read again after a 401
   EXPECT_EQ(config.collectors[1].timeout, std::chrono::seconds(2));
 }
 
@@ -63,6 +64,15 @@ TEST(AgentConfig, UrlMustBeHttp) {
   dir.Write("t", "x");
   const auto path = dir.Write("agent.toml", "node_id = \"a\"\n[[collector]]\nurl = \"ftp://h\"\ntoken_file = \"t\"\n");
   EXPECT_THAT(LoadError(path), HasSubstr("agent.toml:3: collector[0].url: 'ftp://h' is not an http"));
+}
+
+// A token goes into a header line: a second line in its file must not.
+TEST(AgentConfig, RefusesATokenFileOfMoreThanOneWord) {
+  testing::TempDir dir;
+  dir.Write("t", "tok-123\r\nX-Injected: 1\n");
+  const auto path =
+      dir.Write("agent.toml", "node_id = \"a\"\n[[collector]]\nurl = \"http://h\"\ntoken_file = \"t\"\n");
+  EXPECT_THAT(LoadError(path), HasSubstr("collector[0].token_file: a token is one word of visible ASCII"));
 }
 
 }  // namespace

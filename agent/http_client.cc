@@ -58,6 +58,7 @@ struct ResponseHead {
   bool chunked = false;
   bool close = false;
   std::optional<size_t> content_length;
+  std::string content_type;  // for what a person reads in a log
 };
 
 Result<ResponseHead> ParseHead(std::string_view head) {
@@ -89,6 +90,8 @@ Result<ResponseHead> ParseHead(std::string_view head) {
         return Fail(ErrorCode::kMalformed, fmt::format("bad Content-Length '{}'", value));
       }
       parsed.content_length = length;
+    } else if (EqualsIgnoreCase(name, "Content-Type")) {
+      parsed.content_type = value.substr(0, 100);
     } else if (EqualsIgnoreCase(name, "Transfer-Encoding")) {
       parsed.chunked = ListsToken(value, "chunked", /*last_only=*/true);
     } else if (EqualsIgnoreCase(name, "Connection")) {
@@ -328,6 +331,7 @@ Result<HttpResponse> HttpClient::ReadResponse(Clock::time_point deadline, bool& 
 
   HttpResponse response;
   response.status = head.status;
+  response.content_type = std::move(head.content_type);
   if (head.status == 204 || head.status == 304) {
     // No body, whatever the headers say (RFC 9112, section 6.3).
   } else if (head.chunked) {

@@ -51,6 +51,7 @@ Result<HttpUrl> ParseHttpUrl(std::string_view url);
 
 struct HttpResponse {
   int status = 0;
+  std::string content_type;  // as the server wrote it, at most 100 bytes; "" when absent
   std::string body;
 };
 

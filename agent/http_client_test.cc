@@ -178,6 +178,18 @@ TEST(HttpClient, SendsSuccessivePostsOverOneConnection) {
   EXPECT_EQ(server.connections(), 1);
 }
 
+TEST(HttpClient, ReturnsTheContentTypeOfTheAnswer) {
+  ScriptedServer server({{"HTTP/1.1 200 OK\r\ncontent-type:  text/html; charset=utf-8 \r\nContent-Length: 2\r\n\r\nhi"},
+                         {"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nb"}});
+  HttpClient client = MakeClient(server.Url());
+  const Result<HttpResponse> first = client.Post("/", "text/plain", "x");
+  ASSERT_TRUE(first) << first.error().message;
+  EXPECT_EQ(first->content_type, "text/html; charset=utf-8");
+  const Result<HttpResponse> second = client.Post("/", "text/plain", "x");
+  ASSERT_TRUE(second) << second.error().message;
+  EXPECT_EQ(second->content_type, "");
+}
+
 TEST(HttpClient, ReadsAChunkedAnswerWithTrailers) {
   ScriptedServer server({{"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
                           "4;ext=1\r\nWiki\r\n6\r\npedia \r\nE\r\nin \r\n\r\nchunks.\r\n0\r\nTrailer: x\r\n\r\n"},

@@ -11,7 +11,7 @@ SeriesLabels NodeLabels(const CollectorConfig& config, const std::string& node_i
 }
 
 void AppendReportMetrics(const std::vector<LabeledReport>& reports, SeriesSink& page) {
-  page.Family("vigie_node_reports_dropped_total", "counter", "Reports the agent dropped unsent because its spool was full.");
+  page.Family("vigie_node_reports_dropped_total", "counter", "Reports the agent dropped unsent: its spool was full, or a collector refused them.");
   for (const LabeledReport& node : reports) {
     page.Sample(node.labels, static_cast<double>(node.report->reports_dropped()));
   }

@@ -3,8 +3,15 @@
 // into the entry's priority. On a terminal the prefix is a word instead
 // ("error: "). One write(2) per message, so lines of concurrent threads never
 // interleave. Messages below the threshold cost one comparison.
+//
+// A message often quotes text from elsewhere (a disk's serial, a collector's
+// answer, a node's label): every byte that is not printable UTF-8 (control
+// characters, newlines included, and invalid sequences) is written as \xNN,
+// so that such text can neither start a journal entry of its own nor reach a
+// terminal as an escape sequence.
 #pragma once
 
+#include <string>
 #include <string_view>
 
 #include <fmt/format.h>
@@ -17,6 +24,9 @@ enum class LogLevel { kError = 3, kWarning = 4, kNotice = 5, kInfo = 6, kDebug =
 void SetLogThreshold(LogLevel level);
 bool LogEnabled(LogLevel level);
 void LogLine(LogLevel level, std::string_view message);
+// The line LogLine writes, '\n' included: with the priority prefix, or the
+// word when `terminal`. Linear in the message.
+std::string FormatLogLine(LogLevel level, std::string_view message, bool terminal);
 
 template <class... Args>
 void Log(LogLevel level, fmt::format_string<Args...> format, Args&&... args) {

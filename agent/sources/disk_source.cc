@@ -45,7 +45,7 @@ std::string_view StatusName(v1::Disk::Status status) {
 // ERROR otherwise (permission, I/O, a malformed page).
 void SetFailure(v1::Disk& disk, const Error& error) {
   disk.set_status(error.code == ErrorCode::kUnavailable ? v1::Disk::UNSUPPORTED : v1::Disk::ERROR);
-  disk.set_error(error.message);
+  disk.set_error(ReportMessage(error.message));
 }
 
 smart::Page512 AsPage(const smart::Block512& block) { return smart::Page512(block); }
@@ -57,9 +57,9 @@ bool ReadAta(smart::DeviceIo& io, const smart::DiskRef& ref, v1::Disk& disk) {
   if (!identify_page) return SetFailure(disk, identify_page.error()), false;
   const Result<smart::AtaIdentify> identify = smart::ParseAtaIdentify(AsPage(*identify_page));
   if (!identify) return SetFailure(disk, identify.error()), false;
-  disk.set_model(identify->model);
-  disk.set_serial(identify->serial);
-  disk.set_firmware(identify->firmware);
+  disk.set_model(ReportName(identify->model));
+  disk.set_serial(ReportName(identify->serial));
+  disk.set_firmware(ReportName(identify->firmware));
   disk.set_capacity_bytes(identify->capacity_bytes);
   disk.set_rotation_rate_rpm(identify->rotation_rate_rpm);
   // IDENTIFY word 217: 1 is a solid-state device; 0 (not reported) is most
@@ -90,14 +90,14 @@ bool ReadAta(smart::DeviceIo& io, const smart::DiskRef& ref, v1::Disk& disk) {
   for (const smart::AtaAttribute& attribute : values->attributes) {
     v1::AtaAttribute& out = *disk.add_ata_attributes();
     out.set_id(attribute.id);
-    out.set_name(attribute.name);
+    out.set_name(ReportName(attribute.name));
     out.set_prefailure(attribute.prefailure);
     out.set_value(attribute.value);
     out.set_worst(attribute.worst);
     out.set_threshold(attribute.threshold);
     out.set_raw(attribute.raw);
     out.set_raw_decoded(attribute.raw_decoded);
-    out.set_raw_text(attribute.raw_text);
+    out.set_raw_text(ReportName(attribute.raw_text));
   }
   if (const std::optional<int> celsius = smart::AtaTemperatureCelsius(values->attributes)) {
     disk.set_temperature_celsius(*celsius);
@@ -115,7 +115,7 @@ bool ReadAta(smart::DeviceIo& io, const smart::DiskRef& ref, v1::Disk& disk) {
       const smart::AtaSelfTestEntry& last = log->entries.front();
       v1::SelfTest& test = *disk.mutable_last_self_test();
       test.set_status(last.status_byte);
-      test.set_description(last.type_text + ": " + last.status_text);
+      test.set_description(ReportName(last.type_text + ": " + last.status_text));
       test.set_lifetime_hours(last.lifetime_hours);
     }
   }
@@ -129,9 +129,9 @@ bool ReadNvme(smart::DeviceIo& io, const smart::DiscoveredDisk& found, v1::Disk&
   const Result<smart::NvmeIdentifyController> identify =
       smart::ParseNvmeIdentifyController(smart::Page4096(*identify_page));
   if (!identify) return SetFailure(disk, identify.error()), false;
-  disk.set_model(identify->model);
-  disk.set_serial(identify->serial);
-  disk.set_firmware(identify->firmware);
+  disk.set_model(ReportName(identify->model));
+  disk.set_serial(ReportName(identify->serial));
+  disk.set_firmware(ReportName(identify->firmware));
   // TNVMCAP when the controller reports it; else the namespace's size from
   // /sys/block/<name>/size.
   disk.set_capacity_bytes(identify->total_capacity_bytes.value_or(found.size_bytes));
@@ -213,7 +213,7 @@ void DiskSource::Collect(const CollectContext& context, v1::Report& report) {
 v1::Disk DiskSource::ReadDisk(const smart::DiscoveredDisk& found, const CollectContext& context,
                               DiskState& state) {
   v1::Disk disk;
-  disk.set_device(found.ref.name);
+  disk.set_device(ReportName(found.ref.name));
   if (state.has_last_read) disk.set_last_read_unix_ms(state.last_read.last_read_unix_ms());
   state.asleep = false;
 

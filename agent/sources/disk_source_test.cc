@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include "agent/smart/recorded_device_io.h"
+#include "common/printable.h"
+#include "common/report_limits.h"
 #include "tests/testing/testing.h"
 
 namespace vigie::agent {
@@ -115,6 +117,35 @@ TEST(DiskSource, DecodesTheRecordedAhciDisk) {
   EXPECT_EQ(disk.last_self_test().lifetime_hours(), 4660u);
   EXPECT_EQ(disk.last_self_test().description(), "Short offline: Completed without error");
   EXPECT_EQ(report.source_errors_size(), 0);
+}
+
+// Real drives (and USB bridges) put stray bytes in their IDENTIFY strings:
+// the recorded disk, its model given a 0xff byte and its serial a terminal
+// escape, the integrity checksum made right again.
+TEST(DiskSource, MakesTheIdentifyStringsOfADriveWithStrayBytesPrintable) {
+  const FixtureCopy copy("smart/qemu_ahci");
+  std::string page = testing::ReadFixture("smart/qemu_ahci/sda/identify.bin");
+  ASSERT_EQ(page.size(), 512u);
+  // ATA strings hold two characters per word, the first in the high byte
+  // (ACS-3, 3.3.10): words 27-46 are the model, 10-19 the serial.
+  page[2 * 27 + 1] = '\xff';
+  page[2 * 10 + 1] = '\x1b';
+  if (static_cast<unsigned char>(page[510]) == 0xa5) {
+    unsigned sum = 0;
+    for (size_t i = 0; i < 511; ++i) sum += static_cast<unsigned char>(page[i]);
+    page[511] = static_cast<char>((256 - sum % 256) % 256);
+  }
+  copy.Write("sda/identify.bin", page);
+  const std::unique_ptr<smart::DeviceIo> io = smart::MakeRecordedDeviceIo(copy.path());
+  DiskSource source(RecordedDiskLister(copy.path()), *io);
+  const v1::Report report = CollectOnce(source);
+
+  ASSERT_EQ(report.disks_size(), 1);
+  const v1::Disk& disk = report.disks(0);
+  EXPECT_EQ(disk.status(), v1::Disk::READ) << disk.error();
+  EXPECT_EQ(disk.model(), "\uFFFDIGIE QEMU SATA");
+  EXPECT_EQ(disk.serial(), "\uFFFDIGIESATA0001");
+  EXPECT_EQ(ReportLimitViolation(report, ReportLimits{}), "");
 }
 
 // Expected values: tests/fixtures/smart/qemu_nvme/smartctl.json.

@@ -91,7 +91,7 @@ FeaturePlan PlanFeature(const sensors_chip_name* chip, const sensors_feature* fe
   FeaturePlan plan;
   plan.kind = kind;
   char* label = sensors_get_label(chip, feature);
-  plan.label = label != nullptr ? label : feature->name;
+  plan.label = ReportName(label != nullptr ? label : feature->name);
   std::free(label);
 
   SubfeatureRef power_cap;
@@ -259,9 +259,9 @@ Result<void> HwmonSource::Init() {
     chip_plan.chip = chip;
     char name[256];
     if (sensors_snprintf_chip_name(name, sizeof name, chip) < 0) {
-      chip_plan.name = chip->prefix != nullptr ? chip->prefix : "unknown";
+      chip_plan.name = ReportName(chip->prefix != nullptr ? chip->prefix : "unknown");
     } else {
-      chip_plan.name = name;
+      chip_plan.name = ReportName(name);
     }
     chip_plan.path = chip->path != nullptr ? chip->path : "";
     int feature_index = 0;

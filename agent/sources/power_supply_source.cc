@@ -50,7 +50,7 @@ void PowerSupplySource::Collect(const CollectContext&, v1::Report& report) {
         continue;
       }
       v1::Battery& battery = *power.add_batteries();
-      battery.set_name(supply);
+      battery.set_name(ReportName(supply));
       const Result<std::string> capacity = tree_.ReadText(dir + "/capacity");
       if (capacity) {
         if (const std::optional<uint32_t> percent = ParseUnsigned(*capacity)) {
@@ -64,7 +64,7 @@ void PowerSupplySource::Collect(const CollectContext&, v1::Report& report) {
       }
       const Result<std::string> status = tree_.ReadText(dir + "/status");
       if (status) {
-        battery.set_status(*status);
+        battery.set_status(ReportName(*status));
       } else {
         fail(status.error());
       }

@@ -66,7 +66,7 @@ RaplSource::RaplSource(const FileTree& tree) : tree_(tree) {
       setup_errors_.push_back(zone_name.error());
       continue;
     }
-    zone.name = *zone_name;
+    zone.name = ReportName(*zone_name);
     const std::string range_path = dir + "/max_energy_range_uj";
     const Result<uint64_t> range =
         tree_.ReadText(range_path).and_then([&](const std::string& text) {

@@ -3,8 +3,10 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
+#include "common/report_limits.h"
 #include "common/result.h"
 #include "vigie.pb.h"
 
@@ -32,7 +34,21 @@ class Source {
   virtual void OnReload() {}
 };
 
-// Appends a SourceError to the report.
+// The bounds the agent keeps its reports within (common/report_limits.h):
+// the collector's defaults, so that a collector left at them never refuses
+// a report for its size or its text.
+const ReportLimits& AgentReportLimits();
+
+// Text read from the machine (a drive's IDENTIFY strings, a sysfs name or
+// label, a mount point, an error message) as a report carries it: printable
+// UTF-8 (common/printable.h, a stray byte becomes U+FFFD), cut to
+// max_name_bytes or max_message_bytes. Every string a source puts in a
+// report goes through one of these: a drive with a 0xff in its model must
+// not cost the node its reports.
+std::string ReportName(std::string_view text);
+std::string ReportMessage(std::string_view text);
+
+// Appends a SourceError to the report, its text made a ReportMessage.
 void AddSourceError(v1::Report& report, std::string_view source, const Error& error);
 
 v1::SourceError::Code ToWireCode(ErrorCode code);

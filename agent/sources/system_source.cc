@@ -49,9 +49,9 @@ void SystemSource::Collect(const CollectContext&, v1::Report& report) {
       continue;
     }
     v1::Filesystem& fs = *system.add_filesystems();
-    fs.set_mountpoint(mount.mountpoint);
-    fs.set_device(mount.device);
-    fs.set_fstype(mount.fstype);
+    fs.set_mountpoint(ReportName(mount.mountpoint));
+    fs.set_device(ReportName(mount.device));
+    fs.set_fstype(ReportName(mount.fstype));
     fs.set_size_bytes(usage->size_bytes);
     fs.set_free_bytes(usage->free_bytes);
     fs.set_avail_bytes(usage->avail_bytes);
@@ -62,8 +62,10 @@ void SystemSource::Collect(const CollectContext&, v1::Report& report) {
 
 Result<std::string> ReadBootId(const FileTree& tree) {
   Result<std::string> id = tree.ReadText("/proc/sys/kernel/random/boot_id");
-  if (id && id->size() != 36) {
-    return Fail(ErrorCode::kMalformed, "/proc/sys/kernel/random/boot_id: not a UUID: '" + *id + "'");
+  // A UUID as the kernel writes it (drivers/char/random.c): 36 characters,
+  // hex digits and dashes; anything else would reach every report.
+  if (id && (id->size() != 36 || id->find_first_not_of("0123456789abcdef-") != std::string::npos)) {
+    return Fail(ErrorCode::kMalformed, "/proc/sys/kernel/random/boot_id: not a UUID: '" + ReportName(*id) + "'");
   }
   return id;
 }

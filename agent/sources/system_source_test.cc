@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include "common/printable.h"
+#include "common/report_limits.h"
+
 #include "tests/testing/testing.h"
 
 namespace vigie::agent {
@@ -59,6 +62,32 @@ TEST(SystemSource, AMissingFileBecomesASourceErrorAndTheRestIsRead) {
   EXPECT_NE(report.source_errors(0).message().find("proc/meminfo"), std::string::npos);
   EXPECT_DOUBLE_EQ(report.uptime_seconds(), 12.5);
   EXPECT_DOUBLE_EQ(report.system().load1(), 1.0);
+}
+
+// Mount points are whatever a user named a folder: bytes, not UTF-8.
+TEST(SystemSource, MakesAMountPointOfOddBytesPrintableAndBounded) {
+  testing::TempDir dir;
+  const std::string long_device = "/dev/mapper/" + std::string(400, 'v');
+  dir.Write("proc/self/mounts", "/dev/sdb1 /mnt/photos\xff\x1b[2J ext4 rw 0 0\n" + long_device +
+                                    " /srv ext4 rw 0 0\n");
+  dir.Write("statvfs.tsv", "/mnt/photos\xff\x1b[2J 4096 10 5 4 100 50\n/srv 4096 10 5 4 100 50\n");
+  const FileTree tree(dir.path());
+  SystemSource source(tree, MakeFilesystemUsageReader(tree));
+  v1::Report report;
+  source.Collect(CollectContext{}, report);
+
+  ASSERT_EQ(report.system().filesystems_size(), 2);
+  EXPECT_EQ(report.system().filesystems(0).mountpoint(), "/mnt/photos\uFFFD\uFFFD[2J");
+  EXPECT_EQ(report.system().filesystems(1).device(), long_device.substr(0, 256));
+  EXPECT_EQ(ReportLimitViolation(report, ReportLimits{}), "");
+}
+
+TEST(SystemSource, RefusesABootIdThatIsNotAUuid) {
+  testing::TempDir dir;
+  dir.Write("proc/sys/kernel/random/boot_id", "6ef63991-7ee5-4c0b-81a3-e6c91f94699\n\n");
+  const Result<std::string> id = ReadBootId(FileTree(dir.path()));
+  ASSERT_FALSE(id);
+  EXPECT_EQ(id.error().code, ErrorCode::kMalformed);
 }
 
 TEST(SystemSource, RecordedFilesystemUsageNamesABadLine) {

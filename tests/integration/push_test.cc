@@ -154,10 +154,12 @@ TEST_F(PushTest, AWrongTokenGets401AndStoresNothing) {
 }
 
 TEST_F(PushTest, NodeATokenCannotPushAsNodeB) {
-  // A real agent that claims to be node-b but holds node-a's token.
+  // A real agent that claims to be node-b but holds node-a's token: it keeps
+  // its reports until the token is fixed, and says so.
   auto impostor = StartAgent("node-b");
-  ASSERT_TRUE(impostor->WaitForLine("rejected 1 report(s), dropping them: HTTP 403", 10s))
-      << impostor->stderr_text();
+  ASSERT_TRUE(impostor->WaitForLine("keeping 1 report(s) and retrying with backoff", 10s)) << impostor->stderr_text();
+  EXPECT_THAT(impostor->stderr_text(), ::testing::HasSubstr("HTTP 403: "));
+  EXPECT_THAT(impostor->stderr_text(), ::testing::HasSubstr("the collector refuses this node's token: fix "));
   const auto m = Metrics();
   EXPECT_EQ(m.at("vigie_node_up{node=\"node-b\",site=\"lyon\"}"), "0");
   EXPECT_FALSE(m.contains("vigie_node_last_seen_timestamp_seconds{node=\"node-b\",site=\"lyon\"}"));
