@@ -6,6 +6,7 @@
 #include "collector/exposition.h"
 #include "collector/report_metrics.h"
 #include "tests/testing/sample_reports.h"
+#include "tests/testing/testing.h"
 
 namespace vigie::collector {
 namespace {
@@ -55,6 +56,30 @@ TEST(NodeSeries, ManyDistinctLabelsKeepTheirOwnValues) {
   }
   const SeriesLabels node = {{"node", "a"}, {"site", "b"}};
   EXPECT_EQ(FromSeries(node, NodeSeries(report)), FromReport(node, report));
+}
+
+// Issue 14: 16 000 mountpoints alike in their first and last 8 bytes and
+// their length took 2.8 s to intern against 47 ms for ordinary ones.
+TEST(NodeSeries, LabelsCraftedToCollideCostAboutAsMuchAsOrdinaryOnes) {
+  constexpr int kFilesystems = 16'000;
+  const auto with_mountpoints = [](const auto& mountpoint) {
+    v1::Report report;
+    for (int i = 0; i < kFilesystems; ++i) report.mutable_system()->add_filesystems()->set_mountpoint(mountpoint(i));
+    return report;
+  };
+  const v1::Report ordinary = with_mountpoints([](int i) { return fmt::format("{:08d}/srv/aaabbbbbbbb", i); });
+  const v1::Report crafted = with_mountpoints([](int i) { return fmt::format("/srv/aaa{:08d}bbbbbbbb", i); });
+  const auto build_ms = [](const v1::Report& report) {
+    const double start = testing::ThreadCpuMs();
+    const NodeSeries series(report);
+    EXPECT_GT(series.HeapBytes(), 0u);
+    return testing::ThreadCpuMs() - start;
+  };
+  const double ordinary_ms = build_ms(ordinary);
+  const double crafted_ms = build_ms(crafted);
+  EXPECT_LT(crafted_ms, 5 * ordinary_ms + 50) << "ordinary mountpoints: " << ordinary_ms << " ms";
+  const SeriesLabels node = {{"node", "a"}, {"site", "b"}};
+  EXPECT_EQ(FromSeries(node, NodeSeries(crafted)), FromReport(node, crafted));
 }
 
 }  // namespace
