@@ -101,7 +101,7 @@ const std::vector<FamilyInfo>& ReportFamilies() {
 // most half full.
 class NodeSeries::Recorder : public SeriesSink {
  public:
-  Recorder() {
+  explicit Recorder(size_t max_bytes) : max_bytes_(max_bytes) {
     family_ends_.clear();
     label_ends_.clear();
     labels_.clear();
@@ -118,6 +118,10 @@ class NodeSeries::Recorder : public SeriesSink {
 
   // The sample is written whole on the stack, then appended once.
   void Sample(const LabelRefs& labels, double value) override {
+    if (label_ends_.size() * sizeof(uint32_t) + labels_.size() + samples_.size() >= max_bytes_) {
+      ++dropped_samples_;
+      return;
+    }
     char sample[1 + LabelRefs::kMax * kMaxIndexBytes + 1 + kMaxValueChars];
     char* w = sample;
     *w++ = static_cast<char>(labels.size());
@@ -130,6 +134,7 @@ class NodeSeries::Recorder : public SeriesSink {
   }
 
   void Finish(NodeSeries& series) {
+    series.dropped_samples_ = dropped_samples_;
     family_ends_.push_back(static_cast<uint32_t>(samples_.size()));
     const size_t size =
         (family_ends_.size() + label_ends_.size()) * sizeof(uint32_t) + labels_.size() + samples_.size();
@@ -245,10 +250,12 @@ class NodeSeries::Recorder : public SeriesSink {
   std::string& key_text_ = scratch_.key_text;
   std::vector<uint32_t>& slots_ = scratch_.slots;
   bool started_ = false;
+  const size_t max_bytes_;
+  size_t dropped_samples_ = 0;
 };
 
-NodeSeries::NodeSeries(const v1::Report& report) {
-  Recorder recorder;
+NodeSeries::NodeSeries(const v1::Report& report, size_t max_bytes) {
+  Recorder recorder(max_bytes);
   AppendReportMetrics({{{}, &report}}, recorder);
   recorder.Finish(*this);
 }
