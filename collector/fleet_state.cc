@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "collector/wire_fields.h"
+#include "common/log.h"
 
 namespace vigie::collector {
 namespace {
@@ -44,6 +45,7 @@ void FleetState::Update(const std::string& node_id, int64_t seen_ms, v1::Report*
   std::shared_ptr<const std::string> report_bytes;
   std::shared_ptr<const std::string> disk_bytes;
   std::shared_ptr<const NodeSeries> series;
+  const auto fresh = [&](const Entry& entry) { return seen_ms - entry.disks_seen_ms <= limits_.kept_disks_ms; };
   // Before the kept disks are merged into it.
   const bool carries_disks = newest != nullptr && CarriesDisks(*newest);
   if (newest != nullptr) {
@@ -57,21 +59,36 @@ void FleetState::Update(const std::string& node_id, int64_t seen_ms, v1::Report*
       {
         std::lock_guard lock(mutex_);
         const auto entry = nodes_.find(node_id);
-        if (entry != nodes_.end()) kept_disks = entry->second.disks;
+        if (entry != nodes_.end() && fresh(entry->second)) kept_disks = entry->second.disks;
       }
       if (kept_disks != nullptr) newest->MergeFromString(*kept_disks);
     }
-    series = std::make_shared<const NodeSeries>(*newest);
+    series = std::make_shared<const NodeSeries>(*newest, limits_.max_series_bytes);
   }
-  std::lock_guard lock(mutex_);
-  Entry& entry = nodes_[node_id];
-  entry.last_seen_ms = std::max(entry.last_seen_ms, seen_ms);
-  entry.facts = facts;
-  if (newest != nullptr && (entry.report == nullptr || newest->timestamp_unix_ms() >= entry.last_timestamp_ms)) {
-    entry.report = std::move(report_bytes);
-    entry.series = std::move(series);
-    entry.last_timestamp_ms = newest->timestamp_unix_ms();
-    if (carries_disks) entry.disks = std::move(disk_bytes);
+  bool started_dropping = false;
+  {
+    std::lock_guard lock(mutex_);
+    Entry& entry = nodes_[node_id];
+    entry.last_seen_ms = std::max(entry.last_seen_ms, seen_ms);
+    entry.facts = facts;
+    if (newest != nullptr && (entry.report == nullptr || newest->timestamp_unix_ms() >= entry.last_timestamp_ms)) {
+      started_dropping = series->dropped_samples() > 0 &&
+                         (entry.series == nullptr || entry.series->dropped_samples() == 0);
+      entry.report = std::move(report_bytes);
+      entry.series = std::move(series);
+      entry.last_timestamp_ms = newest->timestamp_unix_ms();
+      if (carries_disks) {
+        entry.disks = std::move(disk_bytes);
+        entry.disks_seen_ms = seen_ms;
+      }
+    }
+    if (entry.disks != nullptr && !fresh(entry)) entry.disks = nullptr;
+  }
+  // Once, when it starts: the gauge says it for as long as it lasts.
+  if (started_dropping) {
+    LogWarning("node {}: its newest report makes more than {} bytes of series for /metrics; the samples past them "
+               "are left out (vigie_node_series_dropped_samples)",
+               node_id, limits_.max_series_bytes);
   }
 }
 

@@ -1,5 +1,6 @@
 #include "collector/fleet_state.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 namespace vigie::collector {
@@ -52,6 +53,50 @@ TEST(FleetState, SeriesBetweenDiskCyclesKeepTheLastDisks) {
             "status=\"unknown\"} 1\n");
   Update(state, 3, ReportAt(3000, true, ""));
   EXPECT_EQ(DiskInfoLines(state), "");
+}
+
+// Issue 14: 5 pushes of 3 000 disks with new serials each.
+TEST(FleetState, KeepsTheDisksOfTheLastDiskCycleOnly) {
+  FleetState state;
+  for (int push = 0; push < 5; ++push) {
+    v1::Report report = ReportAt(1000 * (push + 1), true, "");
+    for (int i = 0; i < 3000; ++i) report.add_disks()->set_serial(fmt::format("S{}-{}", push, i));
+    Update(state, push + 1, report);
+  }
+  Update(state, 6, ReportAt(6000, false, ""));
+  const std::vector<NodeState> nodes = state.Snapshot();
+  ASSERT_EQ(nodes[0].last_report->disks_size(), 3000);
+  EXPECT_EQ(nodes[0].last_report->disks(0).serial(), "S4-0");
+  EXPECT_EQ(nodes[0].last_report->disks(2999).serial(), "S4-2999");
+}
+
+TEST(FleetState, KeptDisksExpireWhenNoDiskCycleCameForTooLong) {
+  FleetState state(FleetLimits{.kept_disks_ms = 10'000});
+  Update(state, 1'000, ReportAt(1000, true, "ST3500418AS"));
+  Update(state, 11'000, ReportAt(2000, false, ""));
+  EXPECT_EQ(state.Snapshot()[0].last_report->disks_size(), 1);
+  Update(state, 11'001, ReportAt(3000, false, ""));
+  EXPECT_EQ(state.Snapshot()[0].last_report->disks_size(), 0);
+  EXPECT_EQ(DiskInfoLines(state), "");
+  // A later disk cycle brings them back.
+  Update(state, 12'000, ReportAt(4000, true, "ST3500418AS"));
+  Update(state, 13'000, ReportAt(5000, false, ""));
+  EXPECT_EQ(state.Snapshot()[0].last_report->disks_size(), 1);
+}
+
+TEST(FleetState, ANodesSeriesStayWithinTheBound) {
+  FleetState state(FleetLimits{.max_series_bytes = 64 * 1024});
+  v1::Report report = ReportAt(1000, true, "");
+  for (int i = 0; i < 256; ++i) {
+    v1::Disk* disk = report.add_disks();
+    disk->set_status(v1::Disk::READ);
+    disk->set_serial(fmt::format("S{}", i));
+    for (int id = 1; id <= 255; ++id) disk->add_ata_attributes()->set_id(static_cast<uint32_t>(id));
+  }
+  Update(state, 1, report);
+  const std::vector<NodeMetrics> nodes = state.MetricsSnapshot();
+  EXPECT_LE(nodes[0].series->HeapBytes(), 64u * 1024 + 1024);
+  EXPECT_GT(nodes[0].series->dropped_samples(), 200'000u);
 }
 
 TEST(FleetState, ANodeWithoutReportHasTheSeriesOfAnEmptyOne) {

@@ -1,10 +1,13 @@
 #include "collector/metrics_hardware.h"
 
+#include "collector/seeded_hash.h"
 #include "common/report_json.h"
 
 #include <functional>
 #include <optional>
-#include <set>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
 
 #include <fmt/format.h>
 
@@ -40,19 +43,47 @@ struct LabeledSensor {
   std::string label;  // unique in its node for its chip and kind
 };
 
+// What makes a sensor's series unique: its chip, kind and label (a view of
+// the sensor's, or of the label made for it).
+struct SensorKey {
+  std::string_view chip;
+  v1::Sensor::Kind kind;
+  std::string_view label;
+  bool operator==(const SensorKey&) const = default;
+};
+
+struct SensorKeyHash {
+  size_t operator()(const SensorKey& key) const {
+    return SeededHash(key.label, SeededHash(key.chip, static_cast<uint64_t>(key.kind)));
+  }
+};
+
 // The sensors of a report with their labels made unique per node: a
-// duplicate (chip, label) would break the scrape, so later ones get " #2"...
+// duplicate (chip, label) would break the scrape, so later ones get the
+// first free " #2", " #3"... Linear whatever the labels: the next number to
+// try is kept per label, so a try fails only on a label taken before (by a
+// sensor or a real label such as "x #2"), and each taken label fails at most
+// one try, that of the one label it extends. The tables use a keyed hash:
+// the labels come from the node.
 std::vector<LabeledSensor> LabeledSensors(const v1::Report& report) {
   std::vector<LabeledSensor> out;
-  out.reserve(report.sensors_size());
-  std::set<std::string> used;
+  // Never reallocated: the keys view the labels made in it.
+  out.reserve(static_cast<size_t>(report.sensors_size()));
+  std::unordered_set<SensorKey, SensorKeyHash> used(2 * static_cast<size_t>(report.sensors_size()));
+  std::unordered_map<SensorKey, int, SensorKeyHash> next_number;
   for (const v1::Sensor& sensor : report.sensors()) {
-    std::string label = sensor.label();
-    const std::string base = label;
-    for (int n = 2; !used.insert(sensor.chip() + '\n' + std::to_string(sensor.kind()) + '\n' + label).second; ++n) {
-      label = fmt::format("{} #{}", base, n);
+    const SensorKey key{sensor.chip(), sensor.kind(), sensor.label()};
+    if (used.insert(key).second) {
+      out.push_back({&sensor, sensor.label()});
+      continue;
     }
+    int& number = next_number.try_emplace(key, 2).first->second;
+    std::string label;
+    do {
+      label = fmt::format("{} #{}", sensor.label(), number++);
+    } while (used.contains({sensor.chip(), sensor.kind(), label}));
     out.push_back({&sensor, std::move(label)});
+    used.insert({sensor.chip(), sensor.kind(), out.back().label});
   }
   return out;
 }

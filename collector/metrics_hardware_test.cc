@@ -2,10 +2,15 @@
 
 #include "collector/exposition.h"
 
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "tests/testing/sample_reports.h"
+#include "tests/testing/testing.h"
 
 namespace vigie::collector {
 namespace {
@@ -19,6 +24,36 @@ std::string Render(const v1::Report& report) {
   return page.Take();
 }
 
+v1::Report SensorsLabeled(const std::vector<std::string>& labels) {
+  v1::Report report;
+  for (const std::string& label : labels) {
+    v1::Sensor* sensor = report.add_sensors();
+    sensor->set_chip("nct6775-isa-0290");
+    sensor->set_kind(v1::Sensor::TEMPERATURE);
+    sensor->set_label(label);
+  }
+  return report;
+}
+
+// The sensor labels of vigie_sensor_temperature_celsius, in page order.
+std::vector<std::string> TemperatureLabels(const std::string& page) {
+  std::vector<std::string> labels;
+  const std::string family = "\nvigie_sensor_temperature_celsius{";
+  for (size_t at = page.find(family); at != std::string::npos; at = page.find(family, at + 1)) {
+    const size_t begin = page.find("sensor=\"", at) + 8;
+    labels.push_back(page.substr(begin, page.find("\"}", begin) - begin));
+  }
+  return labels;
+}
+
+// CPU time of rendering `report`, in ms.
+double RenderCpuMs(const v1::Report& report) {
+  const double start = testing::ThreadCpuMs();
+  const std::string page = Render(report);
+  EXPECT_FALSE(page.empty());
+  return testing::ThreadCpuMs() - start;
+}
+
 TEST(MetricsHardware, SensorsWithTheirLimitsAndAlarms) {
   const std::string page = Render(testing::SampleHardwareReport());
   const std::string cpu = "node=\"n\",site=\"s\",chip=\"coretemp-isa-0000\",sensor=\"Package id 0\"";
@@ -30,6 +65,48 @@ TEST(MetricsHardware, SensorsWithTheirLimitsAndAlarms) {
   EXPECT_THAT(page, HasSubstr("sensor=\"Package id 0 #2\"} 45\n"));
   // No voltage was read: no empty family either.
   EXPECT_THAT(page, Not(HasSubstr("vigie_sensor_voltage_volts")));
+}
+
+TEST(MetricsHardware, ADuplicateLabelTakesTheFirstNumberNoOtherSensorHas) {
+  const v1::Report report = SensorsLabeled({"x", "x #2", "x", "x", "x #3", "y"});
+  EXPECT_THAT(TemperatureLabels(Render(report)),
+              ::testing::ElementsAre("x", "x #2", "x #3", "x #4", "x #3 #2", "y"));
+}
+
+TEST(MetricsHardware, ALabelIsNumberedPerChipAndKind) {
+  v1::Report report = SensorsLabeled({"x", "x"});
+  v1::Sensor* other_chip = report.add_sensors();
+  other_chip->set_chip("coretemp-isa-0000");
+  other_chip->set_kind(v1::Sensor::TEMPERATURE);
+  other_chip->set_label("x");
+  v1::Sensor* fan = report.add_sensors();
+  fan->set_chip("nct6775-isa-0290");
+  fan->set_kind(v1::Sensor::FAN);
+  fan->set_label("x");
+  const std::string page = Render(report);
+  EXPECT_THAT(TemperatureLabels(page), ::testing::ElementsAre("x", "x #2", "x"));
+  EXPECT_THAT(page, HasSubstr("vigie_sensor_fan_rpm{node=\"n\",site=\"s\",chip=\"nct6775-isa-0290\",sensor=\"x\"} 0\n"));
+}
+
+// Issue 14: 8 000 sensors of one label took 5.3 s, 200 000 never ended.
+TEST(MetricsHardware, ManySensorsOfOneLabelCostAboutAsMuchAsAsManyLabels) {
+  constexpr int kSensors = 30'000;
+  std::vector<std::string> distinct;
+  std::vector<std::string> same(kSensors, "Package id 0");
+  // Real labels taking the numbers the duplicates would try first.
+  std::vector<std::string> numbers_taken;
+  for (int i = 0; i < kSensors; ++i) {
+    distinct.push_back(fmt::format("Package id {}", i));
+    numbers_taken.push_back(i < kSensors / 2 ? fmt::format("Package id 0 #{}", i + 2) : "Package id 0");
+  }
+  const double distinct_ms = RenderCpuMs(SensorsLabeled(distinct));
+  const double same_ms = RenderCpuMs(SensorsLabeled(same));
+  const double taken_ms = RenderCpuMs(SensorsLabeled(numbers_taken));
+  EXPECT_LT(same_ms, 5 * distinct_ms + 100) << "distinct labels: " << distinct_ms << " ms";
+  EXPECT_LT(taken_ms, 5 * distinct_ms + 100) << "distinct labels: " << distinct_ms << " ms";
+  const std::vector<std::string> labels = TemperatureLabels(Render(SensorsLabeled(numbers_taken)));
+  ASSERT_EQ(labels.size(), static_cast<size_t>(kSensors));
+  EXPECT_EQ(labels.back(), fmt::format("Package id 0 #{}", kSensors));
 }
 
 TEST(MetricsHardware, DisksAttributesAndNvmeHealth) {

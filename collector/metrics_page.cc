@@ -169,6 +169,13 @@ void RenderMetrics(const CollectorConfig& config, const std::vector<NodeMetrics>
   for (size_t i = 0; i < n; ++i) page.Sample(labels[i], nodes[i].facts.last_shutdown_clean ? 1 : 0);
   page.Family("vigie_node_clock_skew_seconds", "gauge", "The node's clock minus the collector's, at its last fresh push.");
   for (size_t i = 0; i < n; ++i) page.Sample(labels[i], static_cast<double>(nodes[i].facts.clock_skew_ms) / 1000.0);
+  // Only the nodes concerned: no family at all in a sound fleet.
+  page.Family("vigie_node_series_dropped_samples", "gauge",
+              "Samples of the node's newest report left off this page: its series were over the collector's bound.");
+  for (size_t i = 0; i < n; ++i) {
+    const size_t dropped = nodes[i].series->dropped_samples();
+    if (dropped > 0) page.Sample(labels[i], static_cast<double>(dropped));
+  }
 
   // The report's families, each node's lines copied from its NodeSeries.
   // The series of the nodes a few places ahead are fetched meanwhile: their

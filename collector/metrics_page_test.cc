@@ -52,6 +52,22 @@ TEST(MetricsPage, NodesCarryNodeAndSiteAndTheirReadings) {
   EXPECT_THAT(page, Not(HasSubstr("vigie_node_last_seen_timestamp_seconds{node=\"rennes-2\"")));
 }
 
+TEST(MetricsPage, SamplesLeftOutOfANodesSeriesAreCountedForThatNodeOnly) {
+  CollectorConfig config;
+  config.nodes["a"] = NodeEntry{"a", "s", ""};
+  config.nodes["b"] = NodeEntry{"b", "s", ""};
+  v1::Report report;
+  for (int i = 0; i < 100; ++i) report.mutable_system()->add_filesystems()->set_mountpoint(fmt::format("/srv/{}", i));
+  const auto bounded = std::make_shared<const NodeSeries>(report, 2048);
+  ASSERT_GT(bounded->dropped_samples(), 0u);
+  const std::vector<NodeMetrics> nodes = {{"a", 1'000'000, NodeFacts{}, bounded},
+                                          {"b", 1'000'000, NodeFacts{}, std::make_shared<const NodeSeries>(report)}};
+  const std::string page = RenderMetrics(config, nodes, {}, {}, 1'000'000);
+  EXPECT_THAT(page, HasSubstr(fmt::format("vigie_node_series_dropped_samples{{node=\"a\",site=\"s\"}} {}\n",
+                                          bounded->dropped_samples())));
+  EXPECT_THAT(page, Not(HasSubstr("vigie_node_series_dropped_samples{node=\"b\"")));
+}
+
 TEST(MetricsPage, ANodeSilentForLongerThanOfflineAfterIsDown) {
   CollectorConfig config;
   config.offline_after = std::chrono::minutes(5);

@@ -6,6 +6,7 @@
 
 #include "collector/exposition.h"
 #include "collector/report_metrics.h"
+#include "collector/seeded_hash.h"
 
 namespace vigie::collector {
 namespace {
@@ -100,7 +101,7 @@ const std::vector<FamilyInfo>& ReportFamilies() {
 // most half full.
 class NodeSeries::Recorder : public SeriesSink {
  public:
-  Recorder() {
+  explicit Recorder(size_t max_bytes) : max_bytes_(max_bytes) {
     family_ends_.clear();
     label_ends_.clear();
     labels_.clear();
@@ -117,6 +118,10 @@ class NodeSeries::Recorder : public SeriesSink {
 
   // The sample is written whole on the stack, then appended once.
   void Sample(const LabelRefs& labels, double value) override {
+    if (label_ends_.size() * sizeof(uint32_t) + labels_.size() + samples_.size() >= max_bytes_) {
+      ++dropped_samples_;
+      return;
+    }
     char sample[1 + LabelRefs::kMax * kMaxIndexBytes + 1 + kMaxValueChars];
     char* w = sample;
     *w++ = static_cast<char>(labels.size());
@@ -129,6 +134,7 @@ class NodeSeries::Recorder : public SeriesSink {
   }
 
   void Finish(NodeSeries& series) {
+    series.dropped_samples_ = dropped_samples_;
     family_ends_.push_back(static_cast<uint32_t>(samples_.size()));
     const size_t size =
         (family_ends_.size() + label_ends_.size()) * sizeof(uint32_t) + labels_.size() + samples_.size();
@@ -168,29 +174,14 @@ class NodeSeries::Recorder : public SeriesSink {
            (value.empty() || std::memcmp(text + name.size(), value.data(), value.size()) == 0);
   }
 
-  // Of the value's first and last 8 bytes and both lengths: labels of one
-  // node seldom share them all, and two that do cost a comparison more,
-  // never a wrong label. std::hash read every byte of both, a seventh of
-  // the build.
+  // Of every byte of the value, keyed per process (seeded_hash.h): the
+  // labels come from the node, which could otherwise send thousands that
+  // share a slot and make each insert walk them all. The name is one of the
+  // code's literals: its length and first letter keep two names' equal
+  // values apart.
   static uint64_t Hash(std::string_view name, std::string_view value) {
-    uint64_t head = 0;
-    uint64_t tail = 0;
-    if (value.size() >= sizeof head) {
-      // Fixed-size copies, single loads: a copy of a variable length made
-      // the load after it wait for its stores.
-      std::memcpy(&head, value.data(), sizeof head);
-      std::memcpy(&tail, value.data() + value.size() - sizeof tail, sizeof tail);
-    } else {
-      for (size_t i = 0; i < value.size(); ++i) head |= uint64_t{static_cast<unsigned char>(value[i])} << (8 * i);
-    }
-    // MurmurHash3's 64-bit finalizer: every bit moves the low bits that
-    // pick a slot.
-    uint64_t x = head ^ tail * 0x9e3779b97f4a7c15 ^ (value.size() | name.size() << 32);
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccd;
-    x ^= x >> 33;
-    x *= 0xc4ceb9fe1a85ec53;
-    return x ^ (x >> 33);
+    const uint64_t name_key = name.empty() ? 0 : (name.size() << 8 | static_cast<unsigned char>(name[0]));
+    return SeededHash(value, name_key);
   }
 
   // The slot of the label (name, value) whose hash is `hash`, or the free
@@ -259,10 +250,12 @@ class NodeSeries::Recorder : public SeriesSink {
   std::string& key_text_ = scratch_.key_text;
   std::vector<uint32_t>& slots_ = scratch_.slots;
   bool started_ = false;
+  const size_t max_bytes_;
+  size_t dropped_samples_ = 0;
 };
 
-NodeSeries::NodeSeries(const v1::Report& report) {
-  Recorder recorder;
+NodeSeries::NodeSeries(const v1::Report& report, size_t max_bytes) {
+  Recorder recorder(max_bytes);
   AppendReportMetrics({{{}, &report}}, recorder);
   recorder.Finish(*this);
 }

@@ -28,9 +28,17 @@ const std::vector<FamilyInfo>& ReportFamilies();
 
 class NodeSeries {
  public:
+  // Far above the series of a real machine, even one with dozens of disks;
+  // far below what the largest report accepted could make (a report of
+  // small ATA attributes makes many times its size in series, and more in
+  // every scrape's page).
+  static constexpr size_t kDefaultMaxBytes = 1 << 20;
+
   // The series AppendReportMetrics writes for `report`, without the node's
-  // own labels (node, site), which the scrape adds.
-  explicit NodeSeries(const v1::Report& report);
+  // own labels (node, site), which the scrape adds. Once the series hold
+  // `max_bytes` (labels and samples), the later samples are dropped and
+  // counted (dropped_samples()); every family still has its place.
+  explicit NodeSeries(const v1::Report& report, size_t max_bytes = kDefaultMaxBytes);
   ~NodeSeries();
   NodeSeries(const NodeSeries&) = delete;
   NodeSeries& operator=(const NodeSeries&) = delete;
@@ -50,6 +58,9 @@ class NodeSeries {
   // Heap bytes held, for the benchmark.
   size_t HeapBytes() const;
 
+  // Samples left out for max_bytes.
+  size_t dropped_samples() const { return dropped_samples_; }
+
  private:
   class Recorder;
 
@@ -67,6 +78,7 @@ class NodeSeries {
   uint32_t label_ends_at_ = 0;
   uint32_t labels_at_ = 0;
   uint32_t samples_at_ = 0;
+  size_t dropped_samples_ = 0;
 };
 
 }  // namespace vigie::collector

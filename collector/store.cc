@@ -1,6 +1,10 @@
 #include "collector/store.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
+
+#include "common/log.h"
 
 namespace vigie::collector {
 namespace {
@@ -15,7 +19,8 @@ CREATE TABLE IF NOT EXISTS nodes (
   last_report         BLOB NOT NULL,
   boots               INTEGER NOT NULL DEFAULT 0,
   last_shutdown_clean INTEGER NOT NULL DEFAULT 1,
-  clock_skew_ms       INTEGER NOT NULL DEFAULT 0
+  clock_skew_ms       INTEGER NOT NULL DEFAULT 0,
+  history_bytes       INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS reports_by_received ON reports (received_ms);
 )sql";
@@ -49,7 +54,7 @@ const v1::Event* StartEvent(const v1::Report& report) {
 
 }  // namespace
 
-Store::Store(sqlite3* db) : db_(db) {}
+Store::Store(sqlite3* db, StoreLimits limits) : limits_(limits), db_(db) {}
 
 Store::~Store() {
   insert_report_.reset();
@@ -82,11 +87,11 @@ Result<void> Store::Exec(const char* sql) {
   return {};
 }
 
-Result<std::unique_ptr<Store>> Store::Open(const std::filesystem::path& path, Mode mode) {
+Result<std::unique_ptr<Store>> Store::Open(const std::filesystem::path& path, Mode mode, StoreLimits limits) {
   sqlite3* db = nullptr;
   const int flags = mode == Mode::kReadOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
   const int rc = sqlite3_open_v2(path.c_str(), &db, flags | SQLITE_OPEN_FULLMUTEX, nullptr);
-  std::unique_ptr<Store> store(new Store(db));  // owns db even when open failed
+  std::unique_ptr<Store> store(new Store(db, limits));  // owns db even when open failed
   if (rc != SQLITE_OK) {
     return Fail(rc == SQLITE_CANTOPEN ? ErrorCode::kNotFound : ErrorCode::kIo,
                 fmt::format("cannot open {}: {}", path.string(), sqlite3_errmsg(db)));
@@ -124,16 +129,17 @@ Result<std::unique_ptr<Store>> Store::Open(const std::filesystem::path& path, Mo
       "INSERT OR IGNORE INTO reports(node_id, boot_id, seq, received_ms, timestamp_ms, body) "
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
   auto select = store->Prepare(
-      "SELECT boot_id, last_seq, last_ts_ms, boots, last_shutdown_clean, clock_skew_ms FROM nodes WHERE node_id = ?1");
+      "SELECT boot_id, last_seq, last_ts_ms, boots, last_shutdown_clean, clock_skew_ms, history_bytes FROM nodes "
+      "WHERE node_id = ?1");
   auto insert_node = store->Prepare(
       "INSERT INTO nodes(node_id, last_seen_ms, boot_id, last_seq, last_ts_ms, last_report, boots, "
-      "last_shutdown_clean, clock_skew_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+      "last_shutdown_clean, clock_skew_ms, history_bytes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
   // In place: REPLACE would delete the row and insert it again, in the
   // table and in its primary key's index.
   auto update_node = store->Prepare(
       "UPDATE nodes SET last_seen_ms = ?2, boot_id = ?3, last_seq = ?4, last_ts_ms = ?5, "
-      "last_report = COALESCE(?6, last_report), boots = ?7, last_shutdown_clean = ?8, clock_skew_ms = ?9 "
-      "WHERE node_id = ?1");
+      "last_report = COALESCE(?6, last_report), boots = ?7, last_shutdown_clean = ?8, clock_skew_ms = ?9, "
+      "history_bytes = ?10 WHERE node_id = ?1");
   if (!insert) return tl::unexpected(insert.error());
   if (!select) return tl::unexpected(select.error());
   if (!insert_node) return tl::unexpected(insert_node.error());
@@ -156,6 +162,19 @@ Result<void> Store::CreateSchema() {
   Result<void> created = existed ? Result<void>{} : tl::unexpected(existed.error());
   if (created && !*existed) created = Exec(kReportsSchema);
   if (created) created = Exec(kSchema);
+  // A nodes table from before history_bytes gets it, counted once.
+  if (created) {
+    Result<Statement> has_column =
+        Prepare("SELECT 1 FROM pragma_table_info('nodes') WHERE name = 'history_bytes'");
+    if (!has_column) {
+      created = tl::unexpected(has_column.error());
+    } else if (sqlite3_step(has_column->get()) != SQLITE_ROW) {
+      created = Exec(
+          "ALTER TABLE nodes ADD COLUMN history_bytes INTEGER NOT NULL DEFAULT 0; "
+          "UPDATE nodes SET history_bytes = "
+          "COALESCE((SELECT SUM(length(body)) FROM reports WHERE reports.node_id = nodes.node_id), 0);");
+    }
+  }
   if (created) created = Exec("COMMIT");
   if (!created) Exec("ROLLBACK");
   return created;
@@ -179,6 +198,7 @@ Store::NodeChange Store::CommittedNode(const std::string& node_id) {
     node.row.boots = sqlite3_column_int64(s, 3);
     node.row.last_shutdown_clean = sqlite3_column_int(s, 4) != 0;
     node.row.clock_skew_ms = sqlite3_column_int64(s, 5);
+    node.row.history_bytes = sqlite3_column_int64(s, 6);
   }
   sqlite3_reset(s);
   return node;
@@ -210,6 +230,7 @@ Result<StoredBatch> Store::WriteBatch(const BatchWrite& write, NodeChanges& chan
     }
     ++result.stored;
     result.stored_indices.push_back(index);
+    row.history_bytes += static_cast<int64_t>(body.size());
     // The node's state follows its reports in their own order; an old report
     // arriving late (a backlog) does not roll it back.
     if (node.exists && report.timestamp_unix_ms() < row.last_ts_ms) continue;
@@ -245,6 +266,7 @@ Result<void> Store::WriteNode(const std::string& node_id, const NodeChange& node
   sqlite3_bind_int64(s, 7, node.row.boots);
   sqlite3_bind_int(s, 8, node.row.last_shutdown_clean ? 1 : 0);
   sqlite3_bind_int64(s, 9, node.row.clock_skew_ms);
+  sqlite3_bind_int64(s, 10, node.row.history_bytes);
   if (sqlite3_step(s) != SQLITE_DONE) return tl::unexpected(LastError("update node"));
   return {};
 }
@@ -358,16 +380,116 @@ Result<void> Store::Checkpoint() {
   return {};
 }
 
+Result<void> Store::TakeOffHistory(const std::unordered_map<std::string, int64_t>& freed_bytes) {
+  Result<Statement> update =
+      Prepare("UPDATE nodes SET history_bytes = MAX(0, history_bytes - ?2) WHERE node_id = ?1");
+  if (!update) return tl::unexpected(update.error());
+  for (const auto& [node_id, bytes] : freed_bytes) {
+    sqlite3_stmt* s = update->get();
+    sqlite3_reset(s);
+    sqlite3_bind_text(s, 1, node_id.data(), static_cast<int>(node_id.size()), SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, bytes);
+    if (sqlite3_step(s) != SQLITE_DONE) return tl::unexpected(LastError("update history bytes"));
+  }
+  return {};
+}
+
+Result<int64_t> Store::PruneOverBudget(int limit, std::unordered_map<std::string, int64_t>& freed_bytes) {
+  // From rows_, without reading the table: a node grows only by pushing,
+  // and every node that pushed since Open is there.
+  std::vector<std::pair<std::string, int64_t>> nodes;  // and their bytes over
+  for (const auto& [node_id, row] : rows_) {
+    if (row.history_bytes > limits_.max_history_bytes_per_node) {
+      nodes.emplace_back(node_id, row.history_bytes - limits_.max_history_bytes_per_node);
+    }
+  }
+  // The oldest first, read in one pass of the node's reports (one sort),
+  // then deleted by key.
+  Result<Statement> oldest = Prepare(
+      "SELECT boot_id, seq, length(body) FROM reports WHERE node_id = ?1 ORDER BY received_ms, seq");
+  Result<Statement> erase = Prepare("DELETE FROM reports WHERE node_id = ?1 AND boot_id = ?2 AND seq = ?3");
+  if (!oldest) return tl::unexpected(oldest.error());
+  if (!erase) return tl::unexpected(erase.error());
+  int64_t pruned = 0;
+  for (const auto& [node_id, excess] : nodes) {
+    std::vector<std::pair<std::string, int64_t>> keys;  // boot id, seq
+    int64_t freed = 0;
+    sqlite3_stmt* s = oldest->get();
+    sqlite3_reset(s);
+    sqlite3_bind_text(s, 1, node_id.data(), static_cast<int>(node_id.size()), SQLITE_STATIC);
+    while (freed < excess && pruned + static_cast<int64_t>(keys.size()) < limit) {
+      const int rc = sqlite3_step(s);
+      if (rc == SQLITE_DONE) break;
+      if (rc != SQLITE_ROW) return tl::unexpected(LastError("select the oldest reports"));
+      keys.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(s, 0)), sqlite3_column_int64(s, 1));
+      freed += sqlite3_column_int64(s, 2);
+    }
+    sqlite3_reset(s);
+    for (const auto& [boot_id, seq] : keys) {
+      sqlite3_stmt* e = erase->get();
+      sqlite3_reset(e);
+      sqlite3_bind_text(e, 1, node_id.data(), static_cast<int>(node_id.size()), SQLITE_STATIC);
+      sqlite3_bind_text(e, 2, boot_id.data(), static_cast<int>(boot_id.size()), SQLITE_STATIC);
+      sqlite3_bind_int64(e, 3, seq);
+      if (sqlite3_step(e) != SQLITE_DONE) return tl::unexpected(LastError("prune reports over budget"));
+    }
+    if (keys.empty()) continue;
+    pruned += static_cast<int64_t>(keys.size());
+    freed_bytes[node_id] += freed;
+    LogWarning("node {} stores more than {} bytes of reports: its {} oldest pruned ({} bytes)", node_id,
+               limits_.max_history_bytes_per_node, keys.size(), freed);
+  }
+  return pruned;
+}
+
 Result<int64_t> Store::PruneReports(int64_t before_ms, int limit) {
   std::lock_guard lock(mutex_);
+  if (auto r = Exec("BEGIN IMMEDIATE"); !r) return tl::unexpected(r.error());
+  const auto fail = [&](Error error) -> Result<int64_t> {
+    Exec("ROLLBACK");
+    return tl::unexpected(std::move(error));
+  };
   Result<Statement> prune = Prepare(
       "DELETE FROM reports WHERE (node_id, boot_id, seq) IN "
-      "(SELECT node_id, boot_id, seq FROM reports WHERE received_ms < ?1 LIMIT ?2)");
-  if (!prune) return tl::unexpected(prune.error());
+      "(SELECT node_id, boot_id, seq FROM reports WHERE received_ms < ?1 LIMIT ?2) RETURNING node_id, length(body)");
+  if (!prune) return fail(prune.error());
   sqlite3_bind_int64(prune->get(), 1, before_ms);
   sqlite3_bind_int(prune->get(), 2, limit);
-  if (sqlite3_step(prune->get()) != SQLITE_DONE) return tl::unexpected(LastError("prune reports"));
-  return sqlite3_changes(db_);
+  std::unordered_map<std::string, int64_t> freed_bytes;
+  int64_t pruned = 0;
+  int rc = SQLITE_ROW;
+  while ((rc = sqlite3_step(prune->get())) == SQLITE_ROW) {
+    ++pruned;
+    freed_bytes[reinterpret_cast<const char*>(sqlite3_column_text(prune->get(), 0))] +=
+        sqlite3_column_int64(prune->get(), 1);
+  }
+  if (rc != SQLITE_DONE) return fail(LastError("prune reports"));
+  prune->reset();
+  if (pruned < limit) {
+    const Result<int64_t> over = PruneOverBudget(static_cast<int>(limit - pruned), freed_bytes);
+    if (!over) return fail(over.error());
+    pruned += *over;
+  }
+  if (Result<void> taken = TakeOffHistory(freed_bytes); !taken) return fail(taken.error());
+  if (sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) return fail(LastError("commit"));
+  // Only now, as StoreBatches does: rows_ is what the table holds.
+  for (const auto& [node_id, bytes] : freed_bytes) {
+    if (const auto row = rows_.find(node_id); row != rows_.end()) {
+      row->second.history_bytes = std::max<int64_t>(0, row->second.history_bytes - bytes);
+    }
+  }
+  return pruned;
+}
+
+Result<int64_t> Store::HistoryBytes(const std::string& node_id) {
+  std::lock_guard lock(mutex_);
+  Result<Statement> select = Prepare("SELECT history_bytes FROM nodes WHERE node_id = ?1");
+  if (!select) return tl::unexpected(select.error());
+  sqlite3_bind_text(select->get(), 1, node_id.data(), static_cast<int>(node_id.size()), SQLITE_STATIC);
+  const int rc = sqlite3_step(select->get());
+  if (rc == SQLITE_DONE) return 0;
+  if (rc != SQLITE_ROW) return tl::unexpected(LastError("select history bytes"));
+  return sqlite3_column_int64(select->get(), 0);
 }
 
 }  // namespace vigie::collector

@@ -2,7 +2,7 @@
 // so that a committed transaction survives kill -9 and a power cut.
 //
 //   nodes(node_id, last_seen_ms, boot_id, last_seq, last_ts_ms, last_report,
-//         boots, last_shutdown_clean, clock_skew_ms)
+//         boots, last_shutdown_clean, clock_skew_ms, history_bytes)
 //   reports(node_id, boot_id, seq, received_ms, timestamp_ms, body), unique
 //           (node_id, boot_id, seq)
 //
@@ -39,6 +39,16 @@ struct NodeFacts {
   int64_t clock_skew_ms = 0;
 };
 
+// What the store keeps of a node at most. Its newest report is bounded before
+// it gets here (ingest refuses a report over ReportLimits::max_report_bytes);
+// its history by age (PruneReports) and by this.
+struct StoreLimits {
+  // The bytes of a node's stored reports: far above what a node pushing
+  // every 10 seconds stores in the default 30-day history, far below what
+  // one pushing the largest reports at its rate limit would.
+  int64_t max_history_bytes_per_node = int64_t{2} << 30;
+};
+
 struct StoredBatch {
   uint32_t stored = 0;
   uint32_t duplicates = 0;
@@ -69,7 +79,8 @@ struct NodeRecord {
 class Store {
  public:
   enum class Mode { kReadWrite, kReadOnly };
-  static Result<std::unique_ptr<Store>> Open(const std::filesystem::path& path, Mode mode = Mode::kReadWrite);
+  static Result<std::unique_ptr<Store>> Open(const std::filesystem::path& path, Mode mode = Mode::kReadWrite,
+                                             StoreLimits limits = {});
   ~Store();
 
   // Stores every batch in one transaction (one fsync for all: the group
@@ -96,9 +107,15 @@ class Store {
   // A node's stored reports in the order they were received (ties by seq).
   Result<std::vector<StoredReport>> ListReports(const std::string& node_id);
 
-  // Deletes at most `limit` reports received before `before_ms`, in one short
-  // transaction; returns how many. Call it again while it returns `limit`.
+  // Deletes at most `limit` reports, in one short transaction: first those
+  // received before `before_ms`, then the oldest of each node whose history
+  // is over StoreLimits::max_history_bytes_per_node (logged, with the node;
+  // the nodes that pushed since Open, the only ones that can have grown);
+  // returns how many. Call it again while it returns `limit`.
   Result<int64_t> PruneReports(int64_t before_ms, int limit);
+
+  // The bytes of a node's stored reports (0 for a node never stored).
+  Result<int64_t> HistoryBytes(const std::string& node_id);
 
   // Copies the WAL's committed pages into the database file and fsyncs it
   // (SQLite's PASSIVE checkpoint), on a connection of its own: it neither
@@ -121,6 +138,7 @@ class Store {
     int64_t boots = 0;
     bool last_shutdown_clean = true;
     int64_t clock_skew_ms = 0;
+    int64_t history_bytes = 0;  // of its rows in reports
   };
   // A node's row as the transaction under way leaves it.
   struct NodeChange {
@@ -132,17 +150,25 @@ class Store {
   };
   using NodeChanges = std::unordered_map<std::string, NodeChange>;
 
-  explicit Store(sqlite3* db);
+  Store(sqlite3* db, StoreLimits limits);
   Result<void> Exec(const char* sql);
   Result<Statement> Prepare(const char* sql);
   Error LastError(std::string_view what);
   // The tables, in one transaction (see kReportsSchema for the two layouts of reports).
   Result<void> CreateSchema();
+  // Takes bytes of deleted reports off their nodes' history_bytes, in the
+  // table (inside the transaction under way) and in rows_ (which the caller
+  // must only do once it committed: see PruneReports).
+  Result<void> TakeOffHistory(const std::unordered_map<std::string, int64_t>& freed_bytes);
+  // PruneReports' second part: at most `limit` of the oldest reports of the
+  // nodes over budget, their bytes added to `freed_bytes`.
+  Result<int64_t> PruneOverBudget(int limit, std::unordered_map<std::string, int64_t>& freed_bytes);
   // The committed row of a node, from rows_ or else the table.
   NodeChange CommittedNode(const std::string& node_id);
   Result<StoredBatch> WriteBatch(const BatchWrite& write, NodeChanges& changes);
   Result<void> WriteNode(const std::string& node_id, const NodeChange& change);
 
+  const StoreLimits limits_;
   std::mutex mutex_;
   sqlite3* db_;
   std::mutex checkpoint_mutex_;

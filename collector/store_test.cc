@@ -126,5 +126,92 @@ TEST(Store, ADatabaseWithTheReportsTableOfBeforeIngestCpuOpensStoresAndDeduplica
   EXPECT_EQ((*reports)[1].report.seq(), 2u);
 }
 
+// Report `seq` of `node` with `padding` bytes of an unknown field (a newer
+// agent's), which the store keeps as they came.
+v1::Batch PaddedReport(const std::string& node, uint64_t seq, size_t padding) {
+  // Timestamps of one varint size: every report of one padding has one size.
+  v1::Batch batch = BatchOf(node, kBoot, {seq}, 1'700'000'000'000 + static_cast<int64_t>(seq) * 1000);
+  std::string bytes = batch.reports(0).SerializeAsString();
+  // Field 99, length-delimited: tag 99 << 3 | 2 as a varint, then the length.
+  bytes += "\x9a\x06";
+  bytes += static_cast<char>(0x80 | (padding & 0x7f));
+  bytes += static_cast<char>(padding >> 7);
+  bytes += std::string(padding, 'x');
+  EXPECT_TRUE(batch.mutable_reports(0)->ParseFromString(bytes));
+  return batch;
+}
+
+TEST(Store, ANodesHistoryOverItsBudgetLosesItsOldestReportsOnly) {
+  testing::TempDir dir;
+  const int64_t budget = 10 * 1024 + 512;
+  auto store = Store::Open(dir.path() / "c.db", Store::Mode::kReadWrite, StoreLimits{budget});
+  ASSERT_TRUE(store) << store.error().message;
+  for (uint64_t seq = 1; seq <= 20; ++seq) {
+    ASSERT_TRUE((*store)->StoreBatch("rennes-1", PaddedReport("rennes-1", seq, 1000), static_cast<int64_t>(seq)));
+    if (seq <= 3) {
+      ASSERT_TRUE((*store)->StoreBatch("brest-1", PaddedReport("brest-1", seq, 1000), 1));
+    }
+  }
+  const int64_t report_bytes = static_cast<int64_t>(PaddedReport("rennes-1", 20, 1000).reports(0).ByteSizeLong());
+  EXPECT_EQ(*(*store)->HistoryBytes("rennes-1"), 20 * report_bytes);
+
+  // Nothing is old enough to go by age; rennes-1 is over its budget.
+  EXPECT_EQ(*(*store)->PruneReports(0, 1000), 20 - budget / report_bytes);
+  auto kept = (*store)->ListReports("rennes-1");
+  ASSERT_TRUE(kept);
+  ASSERT_EQ(static_cast<int64_t>(kept->size()), budget / report_bytes);
+  EXPECT_EQ(kept->front().report.seq(), static_cast<uint64_t>(20 - budget / report_bytes + 1));
+  EXPECT_EQ(kept->back().report.seq(), 20u);
+  EXPECT_EQ(*(*store)->HistoryBytes("rennes-1"), budget / report_bytes * report_bytes);
+  EXPECT_EQ(*(*store)->CountReports("brest-1"), 3);
+  EXPECT_EQ(*(*store)->PruneReports(0, 1000), 0);
+}
+
+TEST(Store, ReportsPrunedByAgeLeaveTheirBytesAndAReopenKeepsTheCount) {
+  testing::TempDir dir;
+  const int64_t budget = 10 * 1024 + 512;
+  {
+    auto store = Store::Open(dir.path() / "c.db", Store::Mode::kReadWrite, StoreLimits{budget});
+    ASSERT_TRUE(store) << store.error().message;
+    for (uint64_t seq = 1; seq <= 10; ++seq) {
+      ASSERT_TRUE((*store)->StoreBatch("rennes-1", PaddedReport("rennes-1", seq, 1000), static_cast<int64_t>(seq)));
+    }
+    EXPECT_EQ(*(*store)->PruneReports(6, 1000), 5);
+    // Five more: ten in all, within the budget once the five pruned are off it.
+    for (uint64_t seq = 11; seq <= 15; ++seq) {
+      ASSERT_TRUE((*store)->StoreBatch("rennes-1", PaddedReport("rennes-1", seq, 1000), static_cast<int64_t>(seq)));
+    }
+    EXPECT_EQ(*(*store)->PruneReports(0, 1000), 0);
+  }
+  auto store = Store::Open(dir.path() / "c.db", Store::Mode::kReadWrite, StoreLimits{budget});
+  ASSERT_TRUE(store) << store.error().message;
+  ASSERT_TRUE((*store)->StoreBatch("rennes-1", PaddedReport("rennes-1", 16, 1000), 16));
+  EXPECT_EQ(*(*store)->PruneReports(0, 1000), 1);
+  EXPECT_EQ(*(*store)->CountReports("rennes-1"), 10);
+}
+
+TEST(Store, ANodesTableOfBeforeHistoryBytesGetsThemCounted) {
+  testing::TempDir dir;
+  const std::string path = (dir.path() / "c.db").string();
+  {
+    auto store = Store::Open(path);
+    ASSERT_TRUE(store) << store.error().message;
+    for (uint64_t seq = 1; seq <= 3; ++seq) {
+      ASSERT_TRUE((*store)->StoreBatch("rennes-1", PaddedReport("rennes-1", seq, 500), 1));
+    }
+  }
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    EXPECT_EQ(sqlite3_exec(db, "ALTER TABLE nodes DROP COLUMN history_bytes", nullptr, nullptr, nullptr), SQLITE_OK)
+        << sqlite3_errmsg(db);
+    sqlite3_close(db);
+  }
+  auto store = Store::Open(path);
+  ASSERT_TRUE(store) << store.error().message;
+  EXPECT_EQ(*(*store)->HistoryBytes("rennes-1"),
+            3 * static_cast<int64_t>(PaddedReport("rennes-1", 1, 500).reports(0).ByteSizeLong()));
+}
+
 }  // namespace
 }  // namespace vigie::collector

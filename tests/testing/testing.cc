@@ -1,6 +1,7 @@
 #include "tests/testing/testing.h"
 
 #include <stdlib.h>
+#include <time.h>
 
 #include <fstream>
 #include <sstream>
@@ -23,6 +24,12 @@ std::string ReadFixture(std::string_view relative) {
   std::stringstream bytes;
   bytes << in.rdbuf();
   return bytes.str();
+}
+
+double ThreadCpuMs() {
+  timespec now{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+  return static_cast<double>(now.tv_sec) * 1e3 + static_cast<double>(now.tv_nsec) / 1e6;
 }
 
 TempDir::TempDir() {

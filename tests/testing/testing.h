@@ -14,6 +14,10 @@ std::filesystem::path FixturePath(std::string_view relative);
 // The bytes of a fixture file; fails the test (ADD_FAILURE) if unreadable.
 std::string ReadFixture(std::string_view relative);
 
+// CPU time of the calling thread, in milliseconds: for tests that compare
+// what two inputs cost, unaffected by what else the machine runs.
+double ThreadCpuMs();
+
 // A fresh folder under $TMPDIR, removed with everything in it on destruction.
 class TempDir {
  public:
