@@ -76,6 +76,23 @@ bool WriteLine(const std::filesystem::path& path, const std::string& line) {
   return false;
 }
 
+// The node_id of a serialized v1::Report, read from the wire rather than
+// parsed: parsing would page in the whole parser at every start (RSS). The
+// serializer writes fields in number order, so node_id (field 1, wire type
+// 2: key 0x0A) comes first, then its varint length (protobuf encoding).
+std::string_view WireNodeId(std::string_view report) {
+  if (report.empty() || report[0] != 0x0A) return {};
+  uint64_t length = 0;
+  for (size_t at = 1, shift = 0; at < report.size() && shift < 64; ++at, shift += 7) {
+    const auto byte = static_cast<uint8_t>(report[at]);
+    length |= static_cast<uint64_t>(byte & 0x7F) << shift;
+    if ((byte & 0x80) == 0) {
+      return length <= report.size() - at - 1 ? report.substr(at + 1, length) : std::string_view();
+    }
+  }
+  return {};
+}
+
 bool Expired(int timer_fd) {
   uint64_t expirations = 0;
   return read(timer_fd, &expirations, sizeof expirations) == sizeof expirations;
@@ -108,8 +125,8 @@ void WriteCleanShutdownMarker(const std::filesystem::path& state_directory, cons
   WriteLine(state_directory / kCleanShutdownMarker, boot_id);
 }
 
-SpoolRestore RestoreSpoolFile(const std::filesystem::path& path, const std::string& node_id, ReportBounds& bounds,
-                              ReportSpool& spool, int64_t now_ns) {
+SpoolRestore RestoreSpoolFile(const std::filesystem::path& path, const std::string& node_id, ReportSpool& spool,
+                              int64_t now_ns) {
   // Report by report into the spool: the file is never in RAM whole.
   std::vector<SpoolCollectorState> saved_collectors;
   std::vector<uint64_t> removed;  // positions in the file, increasing
@@ -117,14 +134,9 @@ SpoolRestore RestoreSpoolFile(const std::filesystem::path& path, const std::stri
   spool.StartRestore();
   const std::string warning = ReadSpoolFile(path, saved_collectors, [&](std::string bytes) {
     const size_t position = restored.read++;
-    v1::Report report;
-    if (!report.ParseFromString(bytes) || report.node_id() != node_id) {
+    if (WireNodeId(bytes) != node_id) {
       removed.push_back(position);
       return;
-    }
-    if (!ReportLimitViolation(report, AgentReportLimits()).empty()) {
-      bounds.Apply(report);
-      bytes = report.SerializeAsString();
     }
     spool.Append(std::move(bytes), now_ns);
   });
@@ -140,7 +152,7 @@ SpoolRestore RestoreSpoolFile(const std::filesystem::path& path, const std::stri
     LogWarning("spool file {}: {}; set aside as {}.damaged", path.string(), warning, path.string());
   }
   if (restored.dropped > 0) {
-    LogWarning("dropped {} report(s) of {} that are not node {}'s or not readable: no collector would take them",
+    LogWarning("dropped {} report(s) of {} that are not node {}'s: no collector would take them",
                restored.dropped, path.string(), node_id);
   }
   if (restored.read > restored.dropped) LogInfo("read {} unsent report(s) from {}", spool.size(), path.string());
@@ -245,8 +257,7 @@ void Agent::PersistIfOld(int64_t now_ns) {
 }
 
 void Agent::Start(int64_t wall_unix_ms, int64_t now_ns) {
-  const SpoolRestore restored =
-      RestoreSpoolFile(config_.state_directory / kSpoolFile, config_.node_id, bounds_, spool_, now_ns);
+  const SpoolRestore restored = RestoreSpoolFile(config_.state_directory / kSpoolFile, config_.node_id, spool_, now_ns);
   unsendable_dropped_ += restored.dropped;
   spool_file_exists_ = restored.read > 0;
 

@@ -97,18 +97,18 @@ v1::Event StartedEvent(const std::filesystem::path& state_directory, const std::
 void WriteCleanShutdownMarker(const std::filesystem::path& state_directory, const std::string& boot_id);
 
 // Fills `spool` from the spool file at `path` (ReportSpool::StartRestore ...
-// FinishRestore), keeping only what a collector can take: a report of
-// another node (node_id changed before this start) or one that does not
-// parse is dropped, since every collector would refuse it (403, 400) and
-// hold back the reports behind it; one over the bounds (an older agent's)
-// is capped with `bounds`. Each collector's progress is kept. Logs what it
-// dropped. `read` counts the file's reports, `dropped` those left out.
+// FinishRestore), leaving out the reports of another node (node_id changed
+// before this start): every collector would refuse them (403) and hold back
+// the reports behind them. Each collector's progress is kept. The reports
+// are not parsed (the parser would stay resident); one that a collector
+// refuses anyway is dropped alone at delivery (agent/delivery.h). Logs what
+// it left out. `read` counts the file's reports, `dropped` those left out.
 struct SpoolRestore {
   size_t read = 0;
   size_t dropped = 0;
 };
-SpoolRestore RestoreSpoolFile(const std::filesystem::path& path, const std::string& node_id, ReportBounds& bounds,
-                              ReportSpool& spool, int64_t now_ns);
+SpoolRestore RestoreSpoolFile(const std::filesystem::path& path, const std::string& node_id, ReportSpool& spool,
+                              int64_t now_ns);
 
 // CLOCK_REALTIME in ms, CLOCK_MONOTONIC in ns, CLOCK_BOOTTIME in ms.
 int64_t WallUnixMs();

@@ -4,7 +4,6 @@
 
 #include "agent/agent.h"
 #include "agent/spool_file.h"
-#include "common/report_limits.h"
 #include "tests/testing/testing.h"
 
 namespace vigie::agent {
@@ -37,8 +36,7 @@ TEST(RestoreSpoolFile, DropsAnotherNodesReportsAndKeepsEachCollectorsProgress) {
   ASSERT_TRUE(WriteSpoolFile(path, contents));
 
   ReportSpool spool({"http://a", "http://b"}, 100);
-  ReportBounds bounds{ReportLimits{}};
-  const SpoolRestore restored = RestoreSpoolFile(path, "rennes-1", bounds, spool, 0);
+  const SpoolRestore restored = RestoreSpoolFile(path, "rennes-1", spool, 0);
   EXPECT_EQ(restored.read, 5u);
   EXPECT_EQ(restored.dropped, 2u);
   ASSERT_EQ(spool.size(), 3u);
@@ -54,28 +52,28 @@ TEST(RestoreSpoolFile, DropsAnotherNodesReportsAndKeepsEachCollectorsProgress) {
   EXPECT_EQ(SeqOf(spool.ReportAt(0)), 1u);
 }
 
-// Written by an agent that did not bound its reports: sent as they are, they
-// would be refused with a 400. A string with an invalid UTF-8 byte does not
-// even parse (proto3 strings are UTF-8): that report is dropped and counted.
-TEST(RestoreSpoolFile, CapsAReportOverItsBoundsAndDropsOneThatDoesNotParse) {
+// A name that starts like this node's, a report without a node_id, and one
+// whose length runs past its end are not this node's.
+TEST(RestoreSpoolFile, ReadsTheNodeIdExactlyFromTheWire) {
   testing::TempDir dir;
-  const auto path = dir.path() / "spool";
   SpoolContents contents;
   contents.collectors = {{"http://a", 0}};
-  contents.reports = {Report("rennes-1", 1, "WDC\x1b[2J"), Report("rennes-1", 2, "WDC\xff"),
-                      Report("rennes-1", 3)};
-  ASSERT_TRUE(WriteSpoolFile(path, contents));
+  v1::Report no_node_id;
+  no_node_id.set_seq(4);
+  const std::string long_id(300, 'n');  // a two-byte length
+  contents.reports = {Report("rennes-1", 1),        Report("rennes-10", 2),      no_node_id.SerializeAsString(),
+                      std::string("\x0a\x08renn", 6), Report(long_id, 5)};
+  ASSERT_TRUE(WriteSpoolFile(dir.path() / "spool", contents));
 
   ReportSpool spool({"http://a"}, 100);
-  ReportBounds bounds{ReportLimits{}};
-  const SpoolRestore restored = RestoreSpoolFile(path, "rennes-1", bounds, spool, 0);
-  EXPECT_EQ(restored.dropped, 1u);
-  ASSERT_EQ(spool.size(), 2u);
-  v1::Report first;
-  ASSERT_TRUE(first.ParseFromString(spool.ReportAt(0)));
-  EXPECT_EQ(first.disks(0).model(), "WDC\uFFFD[2J");
-  EXPECT_EQ(ReportLimitViolation(first, ReportLimits{}), "");
-  EXPECT_EQ(spool.ReportAt(1), contents.reports[2]);  // a report within bounds is kept byte for byte
+  EXPECT_EQ(RestoreSpoolFile(dir.path() / "spool", "rennes-1", spool, 0).dropped, 4u);
+  ASSERT_EQ(spool.size(), 1u);
+  EXPECT_EQ(spool.ReportAt(0), contents.reports[0]);  // byte for byte
+
+  ReportSpool long_spool({"http://a"}, 100);
+  EXPECT_EQ(RestoreSpoolFile(dir.path() / "spool", long_id, long_spool, 0).dropped, 4u);
+  ASSERT_EQ(long_spool.size(), 1u);
+  EXPECT_EQ(SeqOf(long_spool.ReportAt(0)), 5u);
 }
 
 }  // namespace
