@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "collector/front_metrics.h"
 #include "collector/metrics_page.h"
 #include "common/log.h"
 
@@ -160,6 +161,13 @@ Result<void> Collector::Start() {
   options.threads = config_.http_threads;
   options.connection_timeout_seconds = static_cast<unsigned>(config_.connection_timeout.count() / 1000);
   options.max_connections_per_address = config_.max_connections_per_address;
+  options.max_connections = config_.max_connections;
+  options.header_timeout = config_.header_timeout;
+  // A push with an unknown token is answered before its body is received.
+  options.answer_early = [this](const HttpRequest& request) -> std::optional<HttpResponse> {
+    if (request.path != "/v1/push" || request.method != "POST") return std::nullopt;
+    return ingest_->RefuseUnknownToken(request.authorization);
+  };
   options.tls_cert_pem = config_.tls_cert_pem;
   options.tls_key_pem = config_.tls_key_pem;
   server_ = std::make_unique<HttpServer>(options, [this](const HttpRequest& request) { return Handle(request); });
@@ -192,6 +200,7 @@ HttpResponse Collector::Handle(const HttpRequest& request) {
     response.stream = StreamPage([this, nodes = state_.MetricsSnapshot(), commits = committer_->stats(),
                                   now_ms = NowUnixMs(), alert_metrics = std::move(alert_metrics)](Exposition& page) {
       RenderMetrics(config_, nodes, ingest_->counters(), commits, now_ms, page);
+      RenderFrontMetrics(ingest_->counters(), server_->connections(), page);
       page.Raw(alert_metrics);
     });
     return response;

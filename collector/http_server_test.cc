@@ -1,6 +1,14 @@
 #include "collector/http_server.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
 
 #include <future>
 #include <memory>
@@ -75,6 +83,131 @@ TEST_F(DeferredTest, StoppingAnswersAWaitingRequestFirst) {
   const testing::HttpReply answered = waiting.get();
   EXPECT_EQ(answered.status, 200) << answered.error;
   EXPECT_EQ(answered.body, "done\n");
+}
+
+// A client socket to 127.0.0.1, from a loopback source address of the test's choosing.
+class Client {
+ public:
+  Client(uint16_t port, const char* source = "127.0.0.1") : fd_(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
+    sockaddr_in from{};
+    from.sin_family = AF_INET;
+    inet_pton(AF_INET, source, &from.sin_addr);
+    bind(fd_, reinterpret_cast<sockaddr*>(&from), sizeof from);
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(port);
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ = connect(fd_, reinterpret_cast<sockaddr*>(&to), sizeof to) == 0;
+  }
+  ~Client() { close(fd_); }
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  bool connected() const { return connected_; }
+  bool Send(std::string_view bytes) { return send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size()); }
+  // True when the server closed the connection within `timeout`; what it
+  // sent before is in received().
+  bool Closed(std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (true) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      pollfd descriptor{fd_, POLLIN, 0};
+      if (poll(&descriptor, 1, static_cast<int>(std::max<int64_t>(left.count(), 0))) <= 0) return false;
+      char buffer[4096];
+      const ssize_t n = recv(fd_, buffer, sizeof buffer, 0);
+      if (n <= 0) return true;
+      received_.append(buffer, static_cast<size_t>(n));
+    }
+  }
+  const std::string& received() const { return received_; }
+
+ private:
+  int fd_;
+  bool connected_ = false;
+  std::string received_;
+};
+
+class LimitsTest : public ::testing::Test {
+ protected:
+  void Start(HttpServerOptions options) {
+    options.port = 0;
+    server_ = std::make_unique<HttpServer>(options, [this](const HttpRequest& request) {
+      bodies_read_ += !request.body.empty();
+      return TextResponse(HttpStatus::kOk, "ok");
+    });
+    const Result<void> started = server_->Start();
+    ASSERT_TRUE(started) << started.error().message;
+  }
+  std::string Url(std::string_view path) const { return "http://127.0.0.1:" + std::to_string(server_->port()) + std::string(path); }
+
+  std::atomic<int> bodies_read_{0};
+  std::unique_ptr<HttpServer> server_;
+};
+
+TEST_F(LimitsTest, AHeaderTrickledAByteASecondIsCutAtTheHeaderDeadline) {
+  HttpServerOptions options;
+  options.header_timeout = std::chrono::milliseconds(1000);
+  options.connection_timeout_seconds = 30;
+  Start(options);
+  Client slow(server_->port());
+  ASSERT_TRUE(slow.connected());
+  const auto started = std::chrono::steady_clock::now();
+  const std::string request = "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Padding: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+  bool cut = false;
+  for (size_t i = 0; i < request.size() && !cut; ++i) {
+    cut = !slow.Send(request.substr(i, 1)) || slow.Closed(std::chrono::milliseconds(200));
+  }
+  const auto held = std::chrono::steady_clock::now() - started;
+  EXPECT_TRUE(cut);
+  EXPECT_GE(held, std::chrono::milliseconds(900));
+  EXPECT_LT(held, std::chrono::milliseconds(2500));
+  EXPECT_EQ(server_->connections().counters().header_timeouts.load(), 1u);
+  EXPECT_EQ(testing::HttpGet(Url("/healthz")).status, 200);
+}
+
+TEST_F(LimitsTest, AnAddressOverItsShareIsRefusedAndCountedWhileOthersAreServed) {
+  HttpServerOptions options;
+  options.max_connections_per_address = 3;
+  Start(options);
+  std::vector<std::unique_ptr<Client>> held;
+  for (int i = 0; i < 3; ++i) held.push_back(std::make_unique<Client>(server_->port(), "127.0.0.2"));
+  Client refused(server_->port(), "127.0.0.2");
+  EXPECT_TRUE(refused.Closed(std::chrono::milliseconds(2000)));
+  EXPECT_EQ(refused.received(), "");
+  EXPECT_EQ(server_->connections().counters().refused_per_address.load(), 1u);
+  EXPECT_EQ(testing::HttpGet(Url("/healthz")).status, 200);
+}
+
+TEST_F(LimitsTest, IdleConnectionsFillingTheLimitMakeRoomForANewClient) {
+  HttpServerOptions options;
+  options.max_connections = 64;
+  options.max_connections_per_address = 64;
+  options.header_timeout = std::chrono::milliseconds(60'000);
+  Start(options);
+  std::vector<std::unique_ptr<Client>> idle;
+  for (int i = 0; i < 64; ++i) idle.push_back(std::make_unique<Client>(server_->port(), "127.0.0.3"));
+  const auto asked = std::chrono::steady_clock::now();
+  const testing::HttpReply reply = testing::HttpGet(Url("/healthz"));
+  EXPECT_EQ(reply.status, 200) << reply.error;
+  EXPECT_LT(std::chrono::steady_clock::now() - asked, std::chrono::milliseconds(1000));
+  EXPECT_GE(server_->connections().counters().evicted.load(), 1u);
+  EXPECT_LE(server_->connections().open(), 64u);
+}
+
+TEST_F(LimitsTest, AnEarlyAnswerIsSentWithoutReadingTheBody) {
+  HttpServerOptions options;
+  options.answer_early = [](const HttpRequest& request) -> std::optional<HttpResponse> {
+    if (request.authorization != "Bearer good") return TextResponse(HttpStatus::kUnauthorized, "no");
+    return std::nullopt;
+  };
+  Start(options);
+  const std::string body(800 * 1024, 'x');
+  const testing::HttpReply refused = testing::HttpPost(Url("/v1/push"), {"Authorization: Bearer bad", "Expect:"}, body);
+  EXPECT_EQ(refused.status, 401);
+  EXPECT_EQ(bodies_read_.load(), 0);
+  const testing::HttpReply read = testing::HttpPost(Url("/v1/push"), {"Authorization: Bearer good", "Expect:"}, body);
+  EXPECT_EQ(read.status, 200) << read.error;
+  EXPECT_EQ(bodies_read_.load(), 1);
 }
 
 }  // namespace

@@ -142,20 +142,27 @@ Ingest::Ingest(const CollectorConfig& config, GroupCommitter& committer, FleetSt
   for (const auto& [id, node] : config_.nodes) node_by_token_hash_.emplace(node.token_sha256, id);
 }
 
+const std::string* Ingest::NodeOfToken(std::string_view authorization) {
+  const std::optional<std::string_view> token = BearerToken(authorization);
+  if (!token) return nullptr;
+  const auto owner = node_by_token_hash_.find(Sha256Hex(*token));
+  return owner != node_by_token_hash_.end() ? &owner->second : nullptr;
+}
+
+std::optional<HttpResponse> Ingest::RefuseUnknownToken(std::string_view authorization) {
+  if (NodeOfToken(authorization) != nullptr) return std::nullopt;
+  ++counters_.pushes_unauthorized;
+  return TextResponse(HttpStatus::kUnauthorized, BearerToken(authorization)
+                                                     ? "unknown token"
+                                                     : "missing 'Authorization: Bearer <node token>'");
+}
+
 HttpResponse Ingest::HandlePush(std::string_view authorization, std::string_view body, int64_t now_ms) {
   counters_.bytes_received += body.size();
-  const std::optional<std::string_view> token = BearerToken(authorization);
-  if (!token) {
-    ++counters_.pushes_unauthorized;
-    return TextResponse(HttpStatus::kUnauthorized, "missing 'Authorization: Bearer <node token>'");
-  }
   // Before the body is parsed: an unknown token costs a hash, not a parse.
-  const auto owner = node_by_token_hash_.find(Sha256Hex(*token));
-  if (owner == node_by_token_hash_.end()) {
-    ++counters_.pushes_unauthorized;
-    return TextResponse(HttpStatus::kUnauthorized, "unknown token");
-  }
-  const std::string& owner_id = owner->second;
+  const std::string* owner = NodeOfToken(authorization);
+  if (owner == nullptr) return *RefuseUnknownToken(authorization);
+  const std::string& owner_id = *owner;
 
   auto parsed = std::make_unique<ArenaBatch>();
   v1::Batch& batch = *parsed->batch;

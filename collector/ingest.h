@@ -21,6 +21,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -57,11 +58,18 @@ class Ingest {
 
   // An error at once, or the deferred answer of a valid push.
   HttpResponse HandlePush(std::string_view authorization, std::string_view body, int64_t now_ms);
+  // The 401 (counted) of a push whose Authorization names no node, from its
+  // headers alone; nullopt for a known node's token.
+  std::optional<HttpResponse> RefuseUnknownToken(std::string_view authorization);
 
   const IngestCounters& counters() const { return counters_; }
 
  private:
   class PendingPush;
+
+  // The node whose token `authorization` carries ("Bearer <token>", the
+  // scheme in any case); null when none.
+  const std::string* NodeOfToken(std::string_view authorization);
 
   // The answer to a push whose group commit is over; its newest report (by
   // boot and seq: the node's clock may be wrong) goes to the fleet's state with its bytes (`report_bytes`: each report's, in
