@@ -1,13 +1,7 @@
 #include "collector/http_server.h"
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
-#include <algorithm>
 #include <atomic>
 
 #include <future>
@@ -15,6 +9,7 @@
 #include <thread>
 
 #include "tests/testing/http_client.h"
+#include "tests/testing/raw_connection.h"
 
 namespace vigie::collector {
 namespace {
@@ -85,48 +80,6 @@ TEST_F(DeferredTest, StoppingAnswersAWaitingRequestFirst) {
   EXPECT_EQ(answered.body, "done\n");
 }
 
-// A client socket to 127.0.0.1, from a loopback source address of the test's choosing.
-class Client {
- public:
-  Client(uint16_t port, const char* source = "127.0.0.1") : fd_(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
-    sockaddr_in from{};
-    from.sin_family = AF_INET;
-    inet_pton(AF_INET, source, &from.sin_addr);
-    bind(fd_, reinterpret_cast<sockaddr*>(&from), sizeof from);
-    sockaddr_in to{};
-    to.sin_family = AF_INET;
-    to.sin_port = htons(port);
-    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    connected_ = connect(fd_, reinterpret_cast<sockaddr*>(&to), sizeof to) == 0;
-  }
-  ~Client() { close(fd_); }
-  Client(const Client&) = delete;
-  Client& operator=(const Client&) = delete;
-
-  bool connected() const { return connected_; }
-  bool Send(std::string_view bytes) { return send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size()); }
-  // True when the server closed the connection within `timeout`; what it
-  // sent before is in received().
-  bool Closed(std::chrono::milliseconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (true) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-      pollfd descriptor{fd_, POLLIN, 0};
-      if (poll(&descriptor, 1, static_cast<int>(std::max<int64_t>(left.count(), 0))) <= 0) return false;
-      char buffer[4096];
-      const ssize_t n = recv(fd_, buffer, sizeof buffer, 0);
-      if (n <= 0) return true;
-      received_.append(buffer, static_cast<size_t>(n));
-    }
-  }
-  const std::string& received() const { return received_; }
-
- private:
-  int fd_;
-  bool connected_ = false;
-  std::string received_;
-};
-
 class LimitsTest : public ::testing::Test {
  protected:
   void Start(HttpServerOptions options) {
@@ -149,13 +102,13 @@ TEST_F(LimitsTest, AHeaderTrickledAByteASecondIsCutAtTheHeaderDeadline) {
   options.header_timeout = std::chrono::milliseconds(1000);
   options.connection_timeout_seconds = 30;
   Start(options);
-  Client slow(server_->port());
+  testing::RawConnection slow(server_->port());
   ASSERT_TRUE(slow.connected());
   const auto started = std::chrono::steady_clock::now();
   const std::string request = "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Padding: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
   bool cut = false;
   for (size_t i = 0; i < request.size() && !cut; ++i) {
-    cut = !slow.Send(request.substr(i, 1)) || slow.Closed(std::chrono::milliseconds(200));
+    cut = !slow.Send(request.substr(i, 1)) || slow.WaitForClose(std::chrono::milliseconds(200));
   }
   const auto held = std::chrono::steady_clock::now() - started;
   EXPECT_TRUE(cut);
@@ -169,11 +122,11 @@ TEST_F(LimitsTest, AnAddressOverItsShareIsRefusedAndCountedWhileOthersAreServed)
   HttpServerOptions options;
   options.max_connections_per_address = 3;
   Start(options);
-  std::vector<std::unique_ptr<Client>> held;
-  for (int i = 0; i < 3; ++i) held.push_back(std::make_unique<Client>(server_->port(), "127.0.0.2"));
-  Client refused(server_->port(), "127.0.0.2");
-  EXPECT_TRUE(refused.Closed(std::chrono::milliseconds(2000)));
-  EXPECT_EQ(refused.received(), "");
+  std::vector<std::unique_ptr<testing::RawConnection>> held;
+  for (int i = 0; i < 3; ++i) held.push_back(std::make_unique<testing::RawConnection>(server_->port(), "127.0.0.2"));
+  testing::RawConnection refused(server_->port(), "127.0.0.2");
+  EXPECT_TRUE(refused.WaitForClose(std::chrono::milliseconds(2000)));
+  EXPECT_EQ(refused.ReadUntil("", std::chrono::milliseconds(0)), "");
   EXPECT_EQ(server_->connections().counters().refused_per_address.load(), 1u);
   EXPECT_EQ(testing::HttpGet(Url("/healthz")).status, 200);
 }
@@ -184,8 +137,8 @@ TEST_F(LimitsTest, IdleConnectionsFillingTheLimitMakeRoomForANewClient) {
   options.max_connections_per_address = 64;
   options.header_timeout = std::chrono::milliseconds(60'000);
   Start(options);
-  std::vector<std::unique_ptr<Client>> idle;
-  for (int i = 0; i < 64; ++i) idle.push_back(std::make_unique<Client>(server_->port(), "127.0.0.3"));
+  std::vector<std::unique_ptr<testing::RawConnection>> idle;
+  for (int i = 0; i < 64; ++i) idle.push_back(std::make_unique<testing::RawConnection>(server_->port(), "127.0.0.3"));
   const auto asked = std::chrono::steady_clock::now();
   const testing::HttpReply reply = testing::HttpGet(Url("/healthz"));
   EXPECT_EQ(reply.status, 200) << reply.error;
