@@ -1,6 +1,5 @@
 #include "collector/ingest.h"
 
-#include <cctype>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -69,19 +68,6 @@ struct ArenaBatch {
   google::protobuf::Arena arena{Options()};
   v1::Batch* const batch = google::protobuf::Arena::CreateMessage<v1::Batch>(&arena);
 };
-
-// The credentials of "Authorization: Bearer <token>": the scheme is
-// case-insensitive (RFC 7235 section 2.1), followed by one or more spaces.
-std::optional<std::string_view> BearerToken(std::string_view authorization) {
-  constexpr std::string_view kScheme = "bearer";
-  if (authorization.size() <= kScheme.size()) return std::nullopt;
-  for (size_t i = 0; i < kScheme.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(authorization[i])) != kScheme[i]) return std::nullopt;
-  }
-  const size_t token_start = authorization.find_first_not_of(' ', kScheme.size());
-  if (token_start == kScheme.size() || token_start == std::string_view::npos) return std::nullopt;
-  return authorization.substr(token_start);
-}
 
 // The newest report of a batch by the node's own sequence, not its clock:
 // the highest seq of the boot the batch ends with (an agent sends its
@@ -191,17 +177,6 @@ HttpResponse Ingest::HandlePush(std::string_view authorization, std::string_view
     return TextResponse(HttpStatus::kForbidden,
                         fmt::format("this token belongs to node {}; it cannot push for '{}'", owner_id, claimed));
   }
-  // After the token: only a node's own reports are judged, and its log line
-  // names a configured node.
-  for (int i = 0; i < batch.reports_size(); ++i) {
-    std::string violation = ReportLimitViolation(batch.reports(i), config_.report_limits);
-    if (violation.empty()) continue;
-    ++counters_.pushes_bad_request;
-    ++counters_.pushes_over_limits;
-    violation = fmt::format("report {} (seq {}): {}", i, batch.reports(i).seq(), violation);
-    LogWarning("push of node {} refused: {}", claimed, violation);
-    return TextResponse(HttpStatus::kBadRequest, std::move(violation));
-  }
 
   int retry_after_seconds = 0;
   if (!rate_limiter_.Allow(claimed, now_ms, &retry_after_seconds)) {
@@ -211,6 +186,18 @@ HttpResponse Ingest::HandlePush(std::string_view authorization, std::string_view
         fmt::format("more than {} pushes a minute from {}; retry later", config_.max_pushes_per_minute, claimed));
     response.headers.emplace_back("Retry-After", std::to_string(retry_after_seconds));
     return response;
+  }
+
+  // After the token and the rate limit: only a node's own reports are
+  // judged, and its log lines are as few as its pushes may be.
+  for (int i = 0; i < batch.reports_size(); ++i) {
+    std::string violation = ReportLimitViolation(batch.reports(i), config_.report_limits);
+    if (violation.empty()) continue;
+    ++counters_.pushes_bad_request;
+    ++counters_.pushes_over_limits;
+    violation = fmt::format("report {} (seq {}): {}", i, batch.reports(i).seq(), violation);
+    LogWarning("push of node {} refused: {}", claimed, violation);
+    return TextResponse(HttpStatus::kBadRequest, std::move(violation));
   }
 
   HttpResponse deferred;
