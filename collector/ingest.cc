@@ -191,7 +191,8 @@ HttpResponse Ingest::HandlePush(std::string_view authorization, std::string_view
   // After the token and the rate limit: only a node's own reports are
   // judged, and its log lines are as few as its pushes may be.
   for (int i = 0; i < batch.reports_size(); ++i) {
-    std::string violation = ReportLimitViolation(batch.reports(i), config_.report_limits);
+    std::string violation =
+        ReportLimitViolation(batch.reports(i), config_.report_limits, (*report_bytes)[static_cast<size_t>(i)].size());
     if (violation.empty()) continue;
     ++counters_.pushes_bad_request;
     ++counters_.pushes_over_limits;
