@@ -163,7 +163,8 @@ Result<void> Collector::Start() {
   options.max_connections_per_address = config_.max_connections_per_address;
   options.max_connections = config_.max_connections;
   options.header_timeout = config_.header_timeout;
-  // A push with an unknown token is answered before its body is received.
+  // A push with an unknown token is refused from its headers: its body is
+  // dropped as it arrives, never kept nor parsed.
   options.answer_early = [this](const HttpRequest& request) -> std::optional<HttpResponse> {
     if (request.path != "/v1/push" || request.method != "POST") return std::nullopt;
     return ingest_->RefuseUnknownToken(request.authorization);

@@ -51,9 +51,10 @@ ConnectionGuard::Connection* ConnectionGuard::Opened(int fd, const sockaddr* add
   std::lock_guard lock(mutex_);
   ++per_address_[connection->address];
   ++open_;
+  // Counted before the cut, which its client may see at once.
   if (open_ > evict_above_ && !awaiting_.empty()) {
-    Cut(*awaiting_.front());
     ++counters_.evicted;
+    Cut(*awaiting_.front());
   }
   connection->waiting = awaiting_.insert(awaiting_.end(), connection);
   return connection;
@@ -91,8 +92,8 @@ void ConnectionGuard::Closed(Connection* connection) {
 ConnectionGuard::Clock::time_point ConnectionGuard::CutLate(Clock::time_point now) {
   std::lock_guard lock(mutex_);
   while (!awaiting_.empty() && awaiting_.front()->deadline <= now) {
-    Cut(*awaiting_.front());
     ++counters_.header_timeouts;
+    Cut(*awaiting_.front());
   }
   return awaiting_.empty() ? now + limits_.header_timeout : awaiting_.front()->deadline;
 }

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -23,6 +24,12 @@ namespace {
 struct RequestState {
   std::string body;
   bool too_large = false;
+  // An answer given from the headers: the body is read and dropped, not
+  // kept, then this is sent. (Sent at once, it would have the connection
+  // closed on a body still arriving, and the client might see a reset
+  // instead of the answer.)
+  std::optional<HttpResponse> early;
+  size_t dropped_bytes = 0;
   std::shared_ptr<DeferredResponse> deferred;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 };
@@ -213,12 +220,6 @@ MHD_Result HttpServer::OnRequest(void* self, MHD_Connection* connection, const c
   if (*request_state == nullptr) {
     // First call: headers only. Refuse an announced oversized body at once.
     server.guard_->HeadersReceived(GuardedConnection(connection));
-    if (server.options_.answer_early) {
-      const HttpRequest headers{method, url, Header(connection, MHD_HTTP_HEADER_AUTHORIZATION), {}};
-      if (std::optional<HttpResponse> answer = server.options_.answer_early(headers)) {
-        return server.Send(connection, std::move(*answer));
-      }
-    }
     const std::string_view length = Header(connection, MHD_HTTP_HEADER_CONTENT_LENGTH);
     size_t announced = 0;
     std::from_chars(length.data(), length.data() + length.size(), announced);
@@ -226,7 +227,12 @@ MHD_Result HttpServer::OnRequest(void* self, MHD_Connection* connection, const c
       return server.Send(connection, TextResponse(HttpStatus::kPayloadTooLarge,
                                            fmt::format("body over {} bytes", server.options_.max_body_bytes)));
     }
-    *request_state = new RequestState();
+    auto* state = new RequestState();
+    *request_state = state;
+    if (server.options_.answer_early) {
+      state->early = server.options_.answer_early(
+          HttpRequest{method, url, Header(connection, MHD_HTTP_HEADER_AUTHORIZATION), {}});
+    }
     return MHD_YES;
   }
   RequestState& state = *static_cast<RequestState*>(*request_state);
@@ -238,7 +244,10 @@ MHD_Result HttpServer::OnRequest(void* self, MHD_Connection* connection, const c
       ++server.guard_->counters().slow_bodies;
       return MHD_NO;  // closes the connection: a body this slow is an attack or a dead link
     }
-    if (state.body.size() + *upload_data_size > server.options_.max_body_bytes) {
+    if (state.early) {
+      state.dropped_bytes += *upload_data_size;
+      state.too_large = state.dropped_bytes > server.options_.max_body_bytes;
+    } else if (state.body.size() + *upload_data_size > server.options_.max_body_bytes) {
       state.too_large = true;
       state.body.clear();
     } else if (!state.too_large) {
@@ -251,6 +260,7 @@ MHD_Result HttpServer::OnRequest(void* self, MHD_Connection* connection, const c
     return server.Send(connection, TextResponse(HttpStatus::kPayloadTooLarge,
                                          fmt::format("body over {} bytes", server.options_.max_body_bytes)));
   }
+  if (state.early) return server.Send(connection, std::move(*state.early));
   HttpRequest request{method, url, Header(connection, MHD_HTTP_HEADER_AUTHORIZATION), state.body};
   MHD_get_connection_values(
       connection, MHD_GET_ARGUMENT_KIND,

@@ -4,7 +4,7 @@
 // which Start raises to its hard limit if need be) and per address, and a
 // request's headers must arrive within a deadline (ConnectionGuard). A
 // request can be answered from its headers alone (HttpServerOptions::
-// answer_early), before its body is received.
+// answer_early), its body never held nor handled.
 //
 //   POST /v1/push   -> Ingest::HandlePush
 //   GET  /metrics   -> RenderMetrics
@@ -51,7 +51,9 @@ struct HttpRequest {
 
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 // Called with a request whose body has not been read (`body` empty): an
-// answer, sent at once, or nullopt to read the body and call the handler.
+// answer, or nullopt to read the body and call the handler. The body of a
+// request so answered is received and dropped (within max_body_bytes and
+// the body deadline) and never given to the handler.
 using EarlyAnswer = std::function<std::optional<HttpResponse>(const HttpRequest&)>;
 
 struct HttpServerOptions {

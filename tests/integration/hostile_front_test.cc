@@ -244,14 +244,14 @@ TEST_F(HostileFrontTest, AHeaderTrickledAByteASecondIsCutAtTheHeaderDeadline) {
   EXPECT_EQ(Stored(), 0u);
 }
 
-TEST_F(HostileFrontTest, AnUnknownTokenWithALargeBodyIs401BeforeTheBodyIsRead) {
+TEST_F(HostileFrontTest, AnUnknownTokenWithALargeBodyIs401WithoutTheBodyBeingParsed) {
   StartCollector();
   const std::string body(800 * 1024, '\x0a');
   const testing::HttpReply reply = Push(body, collector::NewToken());
   EXPECT_EQ(reply.status, 401) << reply.error;
   EXPECT_EQ(reply.body, "unknown token\n");
   EXPECT_EQ(Metric("vigie_collector_pushes_total{result=\"unauthorized\"}"), 1);
-  EXPECT_EQ(Metric("vigie_collector_received_bytes_total"), 0) << "the body was read";
+  EXPECT_EQ(Metric("vigie_collector_received_bytes_total"), 0) << "the body reached ingest";
   ExpectHealthzFast("after the 401");
   ExpectRssBounded("after the 401");
   EXPECT_EQ(Stored(), 0u);
