@@ -148,9 +148,9 @@ std::optional<HttpResponse> Api::HandleAlerts(const HttpRequest& request, int64_
 }
 
 bool Api::Authorized(std::string_view authorization) const {
-  constexpr std::string_view kBearer = "Bearer ";
-  if (config_.admin_token_sha256.empty() || !authorization.starts_with(kBearer)) return false;
-  return ConstantTimeEquals(Sha256Hex(authorization.substr(kBearer.size())), config_.admin_token_sha256);
+  const std::optional<std::string_view> token = BearerToken(authorization);
+  if (config_.admin_token_sha256.empty() || !token) return false;
+  return ConstantTimeEquals(Sha256Hex(*token), config_.admin_token_sha256);
 }
 
 std::optional<HttpResponse> Api::Handle(const HttpRequest& request, int64_t now_ms) const {

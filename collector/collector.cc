@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "collector/front_metrics.h"
 #include "collector/metrics_page.h"
 #include "collector/remote_write_metrics.h"
 #include "common/log.h"
@@ -161,6 +162,14 @@ Result<void> Collector::Start() {
   options.threads = config_.http_threads;
   options.connection_timeout_seconds = static_cast<unsigned>(config_.connection_timeout.count() / 1000);
   options.max_connections_per_address = config_.max_connections_per_address;
+  options.max_connections = config_.max_connections;
+  options.header_timeout = config_.header_timeout;
+  // A push with an unknown token is refused from its headers: its body is
+  // dropped as it arrives, never kept nor parsed.
+  options.answer_early = [this](const HttpRequest& request) -> std::optional<HttpResponse> {
+    if (request.path != "/v1/push" || request.method != "POST") return std::nullopt;
+    return ingest_->RefuseUnknownToken(request.authorization);
+  };
   options.tls_cert_pem = config_.tls_cert_pem;
   options.tls_key_pem = config_.tls_key_pem;
   server_ = std::make_unique<HttpServer>(options, [this](const HttpRequest& request) { return Handle(request); });
@@ -195,6 +204,7 @@ HttpResponse Collector::Handle(const HttpRequest& request) {
                                   now_ms = NowUnixMs(), alert_metrics = std::move(alert_metrics),
                                   remote_write_metrics = std::move(remote_write_metrics)](Exposition& page) {
       RenderMetrics(config_, nodes, ingest_->counters(), commits, now_ms, page);
+      RenderFrontMetrics(ingest_->counters(), server_->connections(), page);
       page.Raw(alert_metrics);
       page.Raw(remote_write_metrics);
     });

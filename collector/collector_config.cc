@@ -8,6 +8,45 @@
 #include "common/config.h"
 
 namespace vigie::collector {
+namespace {
+
+// Each limit at least the default, which the agents cap their reports at:
+// below it, a collector would refuse reports the agents built in good faith.
+ReportLimits LoadReportLimits(const ConfigTable& table, size_t max_body_bytes) {
+  const ReportLimits defaults;
+  ReportLimits limits;
+  const auto limit = [&](std::string_view key, size_t& value, size_t fallback, int64_t max) {
+    value = static_cast<size_t>(table.Integer(key, static_cast<int64_t>(fallback), 0, max));
+    if (value < fallback) {
+      table.Reject(key, fmt::format("{} is below the default {}, which the agents cap their reports at: "
+                                    "their reports would be refused",
+                                    value, fallback));
+    }
+  };
+  limit("max_report_bytes", limits.max_report_bytes, defaults.max_report_bytes, 256 << 20);
+  if (limits.max_report_bytes > max_body_bytes) {
+    table.Reject("max_report_bytes", fmt::format("{} is over [ingest] max_body_bytes ({}): no push could carry "
+                                                 "such a report",
+                                                 limits.max_report_bytes, max_body_bytes));
+  }
+  constexpr int64_t kMaxCount = 1'000'000;
+  limit("max_sensors", limits.max_sensors, defaults.max_sensors, kMaxCount);
+  limit("max_disks", limits.max_disks, defaults.max_disks, kMaxCount);
+  limit("max_attributes_per_disk", limits.max_attributes_per_disk, defaults.max_attributes_per_disk, kMaxCount);
+  limit("max_nvme_temperature_sensors", limits.max_nvme_temperature_sensors, defaults.max_nvme_temperature_sensors,
+        kMaxCount);
+  limit("max_filesystems", limits.max_filesystems, defaults.max_filesystems, kMaxCount);
+  limit("max_rapl_zones", limits.max_rapl_zones, defaults.max_rapl_zones, kMaxCount);
+  limit("max_batteries", limits.max_batteries, defaults.max_batteries, kMaxCount);
+  limit("max_events", limits.max_events, defaults.max_events, kMaxCount);
+  limit("max_source_errors", limits.max_source_errors, defaults.max_source_errors, kMaxCount);
+  limit("max_name_bytes", limits.max_name_bytes, defaults.max_name_bytes, 1 << 20);
+  limit("max_message_bytes", limits.max_message_bytes, defaults.max_message_bytes, 1 << 20);
+  table.RejectUnknownKeys();
+  return limits;
+}
+
+}  // namespace
 
 bool ParseListenAddress(std::string_view text, std::string* host, uint16_t* port) {
   size_t colon = text.rfind(':');
@@ -51,8 +90,19 @@ CollectorConfig LoadCollectorConfig(const std::filesystem::path& path) {
         ingest->Integer("max_connections_per_address", config.max_connections_per_address, 1, 100'000));
     config.history = ingest->Duration("history", config.history, milliseconds(3'600'000),
                                       milliseconds(3660LL * 86'400'000));
+    config.max_connections = static_cast<unsigned>(
+        ingest->Integer("max_connections", config.max_connections, 16, 1'000'000));
+    if (config.max_connections < config.max_connections_per_address) {
+      ingest->Reject("max_connections", fmt::format("{} is below max_connections_per_address ({})",
+                                                    config.max_connections, config.max_connections_per_address));
+    }
+    config.header_timeout = ingest->Duration("header_timeout", config.header_timeout, milliseconds(1000),
+                                             milliseconds(3'600'000));
     config.max_clock_skew =
         ingest->Duration("max_clock_skew", config.max_clock_skew, milliseconds(1000), milliseconds(86'400'000));
+    if (const std::optional<ConfigTable> limits = ingest->Table("limits")) {
+      config.report_limits = LoadReportLimits(*limits, config.max_body_bytes);
+    }
     ingest->RejectUnknownKeys();
   }
 

@@ -12,6 +12,11 @@
 //   max_connections_per_address = 64
 //   history = "30d"                  # reports older than this are pruned, a little at a time
 //   max_clock_skew = "5m"            # a node whose clock is further off is flagged
+//   max_connections = 2048           # at once, all addresses; kept below the open-file limit
+//   header_timeout = "10s"           # a request's headers must arrive within this
+//   [ingest.limits]                  # per report; over them: 400 with the reason (common/report_limits.h)
+//   max_report_bytes = 262144        # each at least its default (the agents cap at the defaults)
+//   max_sensors = 1024               # ... and every other ReportLimits field by its name
 //   [tls]                            # HTTPS served by the collector itself (optional)
 //   cert_file = "/etc/vigie/collector.crt"   # PEM, the chain
 //   key_file = "/etc/vigie/collector.key"    # PEM
@@ -34,6 +39,7 @@
 
 #include "alerting/alerting_config.h"
 #include "collector/remote_write_config.h"
+#include "common/report_limits.h"
 
 namespace vigie::collector {
 
@@ -62,8 +68,17 @@ struct CollectorConfig {
   unsigned http_threads = 4;
   std::chrono::milliseconds connection_timeout{30'000};
   unsigned max_connections_per_address = 64;
+  // All connections at once. Held idle by 18 addresses at 64 each, 1 152
+  // fit, and past 7/8 of it the oldest connection still sending its headers
+  // makes room for a new one (http_server.h).
+  unsigned max_connections = 2048;
+  std::chrono::milliseconds header_timeout{10'000};
   std::chrono::milliseconds history{30LL * 86'400'000};
+  // A node whose report's timestamp is further than this from the time it
+  // was received has its clock flagged wrong (vigie_node_clock_wrong).
   std::chrono::milliseconds max_clock_skew{300'000};
+  // [ingest.limits]
+  ReportLimits report_limits;
   std::map<std::string, NodeEntry> nodes;  // by id
   // [tls]: PEM contents; both empty for plain HTTP.
   std::string tls_cert_pem;

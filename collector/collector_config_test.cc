@@ -70,5 +70,47 @@ TEST(CollectorConfig, MissingSiteNamesTheNode) {
   EXPECT_THAT(LoadError(path), HasSubstr("collector.toml:2: node[0].site: missing (required)"));
 }
 
+TEST(CollectorConfig, ReportLimitsDefaultToTheSharedOnesAndCanBeRaised) {
+  testing::TempDir dir;
+  const CollectorConfig defaults = LoadCollectorConfig(dir.Write("default.toml", ""));
+  EXPECT_EQ(defaults.report_limits.max_sensors, ReportLimits{}.max_sensors);
+  EXPECT_EQ(defaults.report_limits.max_report_bytes, ReportLimits{}.max_report_bytes);
+  const CollectorConfig raised = LoadCollectorConfig(
+      dir.Write("raised.toml", "[ingest.limits]\nmax_sensors = 300000\nmax_report_bytes = 524288\n"));
+  EXPECT_EQ(raised.report_limits.max_sensors, 300000u);
+  EXPECT_EQ(raised.report_limits.max_report_bytes, 524288u);
+  EXPECT_EQ(raised.report_limits.max_disks, ReportLimits{}.max_disks);
+}
+
+TEST(CollectorConfig, AReportLimitBelowTheAgentsCapIsRefusedWithTheReason) {
+  testing::TempDir dir;
+  const auto path = dir.Write("collector.toml", "[ingest.limits]\nmax_disks = 10\n");
+  EXPECT_THAT(LoadError(path), HasSubstr("collector.toml:2: ingest.limits.max_disks: 10 is below the default 256, "
+                                         "which the agents cap their reports at"));
+}
+
+TEST(CollectorConfig, AReportLimitNoPushCouldCarryIsRefused) {
+  testing::TempDir dir;
+  const auto path =
+      dir.Write("collector.toml", "[ingest]\nmax_body_bytes = 300000\n[ingest.limits]\nmax_report_bytes = 400000\n");
+  EXPECT_THAT(LoadError(path), HasSubstr("ingest.limits.max_report_bytes: 400000 is over [ingest] max_body_bytes"));
+}
+
+TEST(CollectorConfig, AnUnknownReportLimitIsNamed) {
+  testing::TempDir dir;
+  const auto path = dir.Write("collector.toml", "[ingest.limits]\nmax_sensor = 2000\n");
+  EXPECT_THAT(LoadError(path), HasSubstr("ingest.limits.max_sensor"));
+}
+
+TEST(CollectorConfig, ConnectionLimitsAndTheHeaderDeadlineAreRead) {
+  testing::TempDir dir;
+  const CollectorConfig config = LoadCollectorConfig(
+      dir.Write("collector.toml", "[ingest]\nmax_connections = 500\nheader_timeout = \"3s\"\n"));
+  EXPECT_EQ(config.max_connections, 500u);
+  EXPECT_EQ(config.header_timeout, std::chrono::milliseconds(3000));
+  const auto small = dir.Write("small.toml", "[ingest]\nmax_connections = 32\nmax_connections_per_address = 64\n");
+  EXPECT_THAT(LoadError(small), HasSubstr("max_connections: 32 is below max_connections_per_address (64)"));
+}
+
 }  // namespace
 }  // namespace vigie::collector

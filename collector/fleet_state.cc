@@ -71,12 +71,15 @@ void FleetState::Update(const std::string& node_id, int64_t seen_ms, v1::Report*
     Entry& entry = nodes_[node_id];
     entry.last_seen_ms = std::max(entry.last_seen_ms, seen_ms);
     entry.facts = facts;
-    if (newest != nullptr && (entry.report == nullptr || newest->timestamp_unix_ms() >= entry.last_timestamp_ms)) {
+    // Newer by (boot, seq), not by the node's clock, which may be wrong.
+    if (newest != nullptr &&
+        (entry.report == nullptr || newest->boot_id() != entry.boot_id || newest->seq() >= entry.seq)) {
       started_dropping = series->dropped_samples() > 0 &&
                          (entry.series == nullptr || entry.series->dropped_samples() == 0);
       entry.report = std::move(report_bytes);
       entry.series = std::move(series);
-      entry.last_timestamp_ms = newest->timestamp_unix_ms();
+      entry.boot_id = newest->boot_id();
+      entry.seq = newest->seq();
       if (carries_disks) {
         entry.disks = std::move(disk_bytes);
         entry.disks_seen_ms = seen_ms;

@@ -80,7 +80,9 @@ class FleetState {
  private:
   struct Entry {
     int64_t last_seen_ms = 0;
-    int64_t last_timestamp_ms = 0;
+    // The newest report's boot and seq.
+    std::string boot_id;
+    uint64_t seq = 0;
     // The newest report, serialized; null until the node's first report.
     std::shared_ptr<const std::string> report;
     // A Report holding only the disks of the newest disk cycle (and

@@ -111,8 +111,13 @@ TEST(FleetState, ANodeWithoutReportHasTheSeriesOfAnEmptyOne) {
 
 TEST(FleetState, AnOlderReportDoesNotReplaceANewerOne) {
   FleetState state;
-  Update(state, 10, ReportAt(5000, true, "new"));
-  Update(state, 11, ReportAt(4000, true, "old"));
+  // Older by its seq, in the same boot; its clock says otherwise and is not trusted.
+  v1::Report newer = ReportAt(4000, true, "new");
+  newer.set_seq(2);
+  v1::Report older = ReportAt(5000, true, "old");
+  older.set_seq(1);
+  Update(state, 10, newer);
+  Update(state, 11, older);
   const std::vector<NodeState> nodes = state.Snapshot();
   EXPECT_EQ(nodes[0].last_report->disks(0).model(), "new");
   EXPECT_EQ(nodes[0].last_seen_ms, 11);

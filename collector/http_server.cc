@@ -2,11 +2,15 @@
 
 #include <arpa/inet.h>
 #include <netdb.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <condition_variable>
 #include <cstring>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -20,6 +24,12 @@ namespace {
 struct RequestState {
   std::string body;
   bool too_large = false;
+  // An answer given from the headers: the body is read and dropped, not
+  // kept, then this is sent. (Sent at once, it would have the connection
+  // closed on a body still arriving, and the client might see a reset
+  // instead of the answer.)
+  std::optional<HttpResponse> early;
+  size_t dropped_bytes = 0;
   std::shared_ptr<DeferredResponse> deferred;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 };
@@ -37,6 +47,35 @@ MHD_Response* BufferedResponse(std::string text) {
 std::string_view Header(MHD_Connection* connection, const char* name) {
   const char* value = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, name);
   return value != nullptr ? std::string_view(value) : std::string_view();
+}
+
+ConnectionGuard::Connection* GuardedConnection(MHD_Connection* connection) {
+  const MHD_ConnectionInfo* info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+  return info != nullptr ? static_cast<ConnectionGuard::Connection*>(info->socket_context) : nullptr;
+}
+
+// Descriptors kept for all but the connections: the store and its WAL, the
+// alerting's database, notifier and remote_write sockets, MHD's own epoll
+// and wake-up descriptors, logs.
+constexpr size_t kFilesBesideConnections = 128;
+
+// `wanted`, or fewer so that the connections leave kFilesBesideConnections
+// under the open-file limit; raises that limit's soft value towards its hard
+// one first. Past the limit, accept() would fail and MHD stop accepting.
+size_t ConnectionsWithinFileLimit(size_t wanted) {
+  rlimit files{};
+  if (getrlimit(RLIMIT_NOFILE, &files) != 0) return wanted;
+  const rlim_t needed = wanted + kFilesBesideConnections;
+  if (files.rlim_cur != RLIM_INFINITY && files.rlim_cur < needed) {
+    rlimit raised = files;
+    raised.rlim_cur = files.rlim_max == RLIM_INFINITY ? needed : std::min(needed, files.rlim_max);
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) files = raised;
+  }
+  if (files.rlim_cur == RLIM_INFINITY || files.rlim_cur >= needed) return wanted;
+  const size_t fitting = files.rlim_cur > kFilesBesideConnections + 16 ? files.rlim_cur - kFilesBesideConnections : 16;
+  LogWarning("max_connections lowered from {} to {}: the open-file limit is {} (raise LimitNOFILE=)", wanted,
+             fitting, static_cast<uint64_t>(files.rlim_cur));
+  return fitting;
 }
 
 }  // namespace
@@ -98,6 +137,7 @@ HttpServer::~HttpServer() {
     stopping_ = true;
     all_resumed_.wait(lock, [&] { return suspended_ == 0; });
   }
+  header_deadlines_ = {};  // joined: it cuts no socket of a stopped MHD
   MHD_stop_daemon(daemon_);
 }
 
@@ -115,19 +155,24 @@ Result<void> HttpServer::Start() {
   const bool ipv6 = found->ai_family == AF_INET6;
   freeaddrinfo(found);
 
+  guard_ = std::make_unique<ConnectionGuard>(ConnectionLimits{
+      ConnectionsWithinFileLimit(options_.max_connections), options_.max_connections_per_address,
+      options_.header_timeout});
   unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
   if (ipv6) flags |= MHD_USE_IPv6;
   const bool tls = !options_.tls_cert_pem.empty();
   if (tls) flags |= MHD_USE_TLS;
   // With TLS off, the two key options are passed as MHD_OPTION_END pairs'
   // no-ops: MHD reads options until the first MHD_OPTION_END.
-  daemon_ = MHD_start_daemon(flags, options_.port, nullptr, nullptr, &HttpServer::OnRequest, this,
+  // The per-address limit is the guard's, which counts its refusals.
+  daemon_ = MHD_start_daemon(flags, options_.port, &HttpServer::OnAccept, this, &HttpServer::OnRequest, this,
                              MHD_OPTION_SOCK_ADDR, reinterpret_cast<sockaddr*>(&address),
                              MHD_OPTION_THREAD_POOL_SIZE, options_.threads,
                              MHD_OPTION_CONNECTION_TIMEOUT, options_.connection_timeout_seconds,
                              MHD_OPTION_NOTIFY_COMPLETED, &HttpServer::OnCompleted, this,
                              MHD_OPTION_LISTENING_ADDRESS_REUSE, 1U,
-                             MHD_OPTION_PER_IP_CONNECTION_LIMIT, options_.max_connections_per_address,
+                             MHD_OPTION_CONNECTION_LIMIT, static_cast<unsigned>(guard_->max_connections()),
+                             MHD_OPTION_NOTIFY_CONNECTION, &HttpServer::OnConnection, this,
                              tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, options_.tls_cert_pem.c_str(),
                              MHD_OPTION_HTTPS_MEM_KEY, options_.tls_key_pem.c_str(), MHD_OPTION_END);
   if (daemon_ == nullptr) {
@@ -137,7 +182,35 @@ Result<void> HttpServer::Start() {
   }
   const MHD_DaemonInfo* info = MHD_get_daemon_info(daemon_, MHD_DAEMON_INFO_BIND_PORT);
   port_ = info != nullptr ? info->port : options_.port;
+  header_deadlines_ = std::jthread([this](std::stop_token stop) {
+    std::mutex mutex;
+    std::condition_variable_any wake;
+    std::unique_lock lock(mutex);
+    while (!stop.stop_requested()) {
+      const auto next = guard_->CutLate(ConnectionGuard::Clock::now());
+      wake.wait_until(lock, stop, next, [] { return false; });
+    }
+  });
   return {};
+}
+
+MHD_Result HttpServer::OnAccept(void* self, const sockaddr* address, socklen_t) {
+  return static_cast<HttpServer*>(self)->guard_->Admit(address) ? MHD_YES : MHD_NO;
+}
+
+void HttpServer::OnConnection(void* self, MHD_Connection* connection, void** socket_context,
+                              MHD_ConnectionNotificationCode code) {
+  ConnectionGuard& guard = *static_cast<HttpServer*>(self)->guard_;
+  if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+    const MHD_ConnectionInfo* fd = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
+    const MHD_ConnectionInfo* address = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (fd == nullptr) return;  // then never cut, but still closed by MHD's idle timeout
+    *socket_context = guard.Opened(fd->connect_fd, address != nullptr ? address->client_addr : nullptr,
+                                   ConnectionGuard::Clock::now());
+  } else {
+    guard.Closed(static_cast<ConnectionGuard::Connection*>(*socket_context));
+    *socket_context = nullptr;
+  }
 }
 
 MHD_Result HttpServer::OnRequest(void* self, MHD_Connection* connection, const char* url, const char* method,
@@ -146,6 +219,7 @@ MHD_Result HttpServer::OnRequest(void* self, MHD_Connection* connection, const c
   HttpServer& server = *static_cast<HttpServer*>(self);
   if (*request_state == nullptr) {
     // First call: headers only. Refuse an announced oversized body at once.
+    server.guard_->HeadersReceived(GuardedConnection(connection));
     const std::string_view length = Header(connection, MHD_HTTP_HEADER_CONTENT_LENGTH);
     size_t announced = 0;
     std::from_chars(length.data(), length.data() + length.size(), announced);
@@ -153,7 +227,12 @@ MHD_Result HttpServer::OnRequest(void* self, MHD_Connection* connection, const c
       return server.Send(connection, TextResponse(HttpStatus::kPayloadTooLarge,
                                            fmt::format("body over {} bytes", server.options_.max_body_bytes)));
     }
-    *request_state = new RequestState();
+    auto* state = new RequestState();
+    *request_state = state;
+    if (server.options_.answer_early) {
+      state->early = server.options_.answer_early(
+          HttpRequest{method, url, Header(connection, MHD_HTTP_HEADER_AUTHORIZATION), {}});
+    }
     return MHD_YES;
   }
   RequestState& state = *static_cast<RequestState*>(*request_state);
@@ -162,9 +241,13 @@ MHD_Result HttpServer::OnRequest(void* self, MHD_Connection* connection, const c
   if (*upload_data_size > 0) {
     if (std::chrono::steady_clock::now() - state.started >
         std::chrono::seconds(2 * server.options_.connection_timeout_seconds)) {
+      ++server.guard_->counters().slow_bodies;
       return MHD_NO;  // closes the connection: a body this slow is an attack or a dead link
     }
-    if (state.body.size() + *upload_data_size > server.options_.max_body_bytes) {
+    if (state.early) {
+      state.dropped_bytes += *upload_data_size;
+      state.too_large = state.dropped_bytes > server.options_.max_body_bytes;
+    } else if (state.body.size() + *upload_data_size > server.options_.max_body_bytes) {
       state.too_large = true;
       state.body.clear();
     } else if (!state.too_large) {
@@ -177,6 +260,7 @@ MHD_Result HttpServer::OnRequest(void* self, MHD_Connection* connection, const c
     return server.Send(connection, TextResponse(HttpStatus::kPayloadTooLarge,
                                          fmt::format("body over {} bytes", server.options_.max_body_bytes)));
   }
+  if (state.early) return server.Send(connection, std::move(*state.early));
   HttpRequest request{method, url, Header(connection, MHD_HTTP_HEADER_AUTHORIZATION), state.body};
   MHD_get_connection_values(
       connection, MHD_GET_ARGUMENT_KIND,
@@ -211,7 +295,10 @@ void HttpServer::ReleaseSuspension() {
   all_resumed_.notify_all();
 }
 
-void HttpServer::OnCompleted(void* self, MHD_Connection*, void** request_state, MHD_RequestTerminationCode) {
+void HttpServer::OnCompleted(void* self, MHD_Connection* connection, void** request_state,
+                             MHD_RequestTerminationCode) {
+  // The connection's next request, if any, has its header deadline from now.
+  static_cast<HttpServer*>(self)->guard_->AwaitHeaders(GuardedConnection(connection), ConnectionGuard::Clock::now());
   auto* state = static_cast<RequestState*>(*request_state);
   // A suspended connection is not processed, so a deferred request completes
   // only after its resume (answered, or its client gone).

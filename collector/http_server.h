@@ -1,5 +1,10 @@
 // The collector's HTTP front: libmicrohttpd with epoll and a small thread
 // pool, a body limit, and timeouts against slow or stalled clients.
+// Connections are bounded as a whole (below the process's open-file limit,
+// which Start raises to its hard limit if need be) and per address, and a
+// request's headers must arrive within a deadline (ConnectionGuard). A
+// request can be answered from its headers alone (HttpServerOptions::
+// answer_early), its body never held nor handled.
 //
 //   POST /v1/push   -> Ingest::HandlePush
 //   GET  /metrics   -> RenderMetrics
@@ -18,14 +23,18 @@
 
 #include <microhttpd.h>
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <thread>
 
+#include "collector/connection_guard.h"
 #include "collector/http_types.h"
 #include "common/result.h"
 
@@ -41,6 +50,11 @@ struct HttpRequest {
 };
 
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
+// Called with a request whose body has not been read (`body` empty): an
+// answer, or nullopt to read the body and call the handler. The body of a
+// request so answered is received and dropped (within max_body_bytes and
+// the body deadline) and never given to the handler.
+using EarlyAnswer = std::function<std::optional<HttpResponse>(const HttpRequest&)>;
 
 struct HttpServerOptions {
   std::string host = "127.0.0.1";
@@ -53,6 +67,12 @@ struct HttpServerOptions {
   unsigned connection_timeout_seconds = 30;
   // Connections from one address at once (a home's nodes share its address).
   unsigned max_connections_per_address = 64;
+  // All connections at once; lowered to fit the open-file limit.
+  unsigned max_connections = 2048;
+  // From a connection's opening, or its previous answer, to the end of its
+  // next request's headers.
+  std::chrono::milliseconds header_timeout{10'000};
+  EarlyAnswer answer_early = {};
   // PEM certificate chain and key: HTTPS (GnuTLS inside libmicrohttpd).
   // Both empty: plain HTTP.
   std::string tls_cert_pem;
@@ -69,6 +89,8 @@ class HttpServer {
   Result<void> Start();
   // The bound port (the chosen one when options.port was 0).
   uint16_t port() const { return port_; }
+  // Valid after Start(): the connections, their limit and refusals.
+  const ConnectionGuard& connections() const { return *guard_; }
 
  private:
   static MHD_Result OnRequest(void* self, MHD_Connection* connection, const char* url, const char* method,
@@ -76,6 +98,9 @@ class HttpServer {
                               void** request_state);
   static void OnCompleted(void* self, MHD_Connection* connection, void** request_state,
                           MHD_RequestTerminationCode code);
+  static MHD_Result OnAccept(void* self, const sockaddr* address, socklen_t length);
+  static void OnConnection(void* self, MHD_Connection* connection, void** socket_context,
+                           MHD_ConnectionNotificationCode code);
 
   MHD_Result Send(MHD_Connection* connection, HttpResponse response);
   MHD_Response* StreamedResponse(MHD_Connection* connection, std::shared_ptr<BodyStream> stream);
@@ -86,12 +111,15 @@ class HttpServer {
 
   HttpServerOptions options_;
   HttpHandler handler_;
+  std::unique_ptr<ConnectionGuard> guard_;
   MHD_Daemon* daemon_ = nullptr;
   uint16_t port_ = 0;
   std::mutex suspended_mutex_;
   std::condition_variable all_resumed_;
   size_t suspended_ = 0;  // admitted and not yet released
   bool stopping_ = false;
+  // Cuts the connections past their header deadline; stopped before MHD.
+  std::jthread header_deadlines_;
 };
 
 }  // namespace vigie::collector

@@ -2,11 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+
 #include <future>
 #include <memory>
 #include <thread>
 
 #include "tests/testing/http_client.h"
+#include "tests/testing/raw_connection.h"
 
 namespace vigie::collector {
 namespace {
@@ -75,6 +78,93 @@ TEST_F(DeferredTest, StoppingAnswersAWaitingRequestFirst) {
   const testing::HttpReply answered = waiting.get();
   EXPECT_EQ(answered.status, 200) << answered.error;
   EXPECT_EQ(answered.body, "done\n");
+}
+
+class LimitsTest : public ::testing::Test {
+ protected:
+  void Start(HttpServerOptions options) {
+    options.port = 0;
+    server_ = std::make_unique<HttpServer>(options, [this](const HttpRequest& request) {
+      bodies_read_ += !request.body.empty();
+      return TextResponse(HttpStatus::kOk, "ok");
+    });
+    const Result<void> started = server_->Start();
+    ASSERT_TRUE(started) << started.error().message;
+  }
+  std::string Url(std::string_view path) const { return "http://127.0.0.1:" + std::to_string(server_->port()) + std::string(path); }
+
+  std::atomic<int> bodies_read_{0};
+  std::unique_ptr<HttpServer> server_;
+};
+
+TEST_F(LimitsTest, AHeaderTrickledAByteASecondIsCutAtTheHeaderDeadline) {
+  HttpServerOptions options;
+  options.header_timeout = std::chrono::milliseconds(1000);
+  options.connection_timeout_seconds = 30;
+  Start(options);
+  testing::RawConnection slow(server_->port());
+  ASSERT_TRUE(slow.connected());
+  const auto started = std::chrono::steady_clock::now();
+  const std::string request = "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Padding: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+  bool cut = false;
+  for (size_t i = 0; i < request.size() && !cut; ++i) {
+    cut = !slow.Send(request.substr(i, 1)) || slow.WaitForClose(std::chrono::milliseconds(200));
+  }
+  const auto held = std::chrono::steady_clock::now() - started;
+  EXPECT_TRUE(cut);
+  EXPECT_GE(held, std::chrono::milliseconds(900));
+  EXPECT_LT(held, std::chrono::milliseconds(2500));
+  EXPECT_EQ(server_->connections().counters().header_timeouts.load(), 1u);
+  EXPECT_EQ(testing::HttpGet(Url("/healthz")).status, 200);
+}
+
+TEST_F(LimitsTest, AnAddressOverItsShareIsRefusedAndCountedWhileOthersAreServed) {
+  HttpServerOptions options;
+  options.max_connections_per_address = 3;
+  Start(options);
+  std::vector<std::unique_ptr<testing::RawConnection>> held;
+  for (int i = 0; i < 3; ++i) held.push_back(std::make_unique<testing::RawConnection>(server_->port(), "127.0.0.2"));
+  testing::RawConnection refused(server_->port(), "127.0.0.2");
+  EXPECT_TRUE(refused.WaitForClose(std::chrono::milliseconds(2000)));
+  EXPECT_EQ(refused.ReadUntil("", std::chrono::milliseconds(0)), "");
+  EXPECT_EQ(server_->connections().counters().refused_per_address.load(), 1u);
+  EXPECT_EQ(testing::HttpGet(Url("/healthz")).status, 200);
+}
+
+TEST_F(LimitsTest, IdleConnectionsFillingTheLimitMakeRoomForANewClient) {
+  HttpServerOptions options;
+  options.max_connections = 64;
+  options.max_connections_per_address = 64;
+  options.header_timeout = std::chrono::milliseconds(60'000);
+  Start(options);
+  std::vector<std::unique_ptr<testing::RawConnection>> idle;
+  for (int i = 0; i < 64; ++i) idle.push_back(std::make_unique<testing::RawConnection>(server_->port(), "127.0.0.3"));
+  const auto asked = std::chrono::steady_clock::now();
+  const testing::HttpReply reply = testing::HttpGet(Url("/healthz"));
+  EXPECT_EQ(reply.status, 200) << reply.error;
+  EXPECT_LT(std::chrono::steady_clock::now() - asked, std::chrono::milliseconds(1000));
+  EXPECT_GE(server_->connections().counters().evicted.load(), 1u);
+  EXPECT_LE(server_->connections().open(), 64u);
+}
+
+TEST_F(LimitsTest, AnEarlyAnswerIsSentWithoutTheBodyReachingTheHandler) {
+  HttpServerOptions options;
+  options.answer_early = [](const HttpRequest& request) -> std::optional<HttpResponse> {
+    if (request.authorization != "Bearer good") return TextResponse(HttpStatus::kUnauthorized, "no");
+    return std::nullopt;
+  };
+  Start(options);
+  const std::string body(800 * 1024, 'x');
+  // Every time: the answer is not lost to a connection reset while the body still arrives.
+  for (int i = 0; i < 10; ++i) {
+    const testing::HttpReply refused =
+        testing::HttpPost(Url("/v1/push"), {"Authorization: Bearer bad", "Expect:"}, body);
+    EXPECT_EQ(refused.status, 401) << refused.error;
+  }
+  EXPECT_EQ(bodies_read_.load(), 0);
+  const testing::HttpReply read = testing::HttpPost(Url("/v1/push"), {"Authorization: Bearer good", "Expect:"}, body);
+  EXPECT_EQ(read.status, 200) << read.error;
+  EXPECT_EQ(bodies_read_.load(), 1);
 }
 
 }  // namespace

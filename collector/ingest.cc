@@ -10,6 +10,7 @@
 #include "collector/token.h"
 #include "collector/wire_fields.h"
 #include "common/log.h"
+#include "common/report_limits.h"
 
 namespace vigie::collector {
 namespace {
@@ -68,6 +69,18 @@ struct ArenaBatch {
   v1::Batch* const batch = google::protobuf::Arena::CreateMessage<v1::Batch>(&arena);
 };
 
+// The newest report of a batch by the node's own sequence, not its clock:
+// the highest seq of the boot the batch ends with (an agent sends its
+// reports in order, so an older boot's ones come first).
+int NewestReport(const v1::Batch& batch) {
+  const std::string& boot = batch.reports(batch.reports_size() - 1).boot_id();
+  int newest = batch.reports_size() - 1;
+  for (int i = 0; i < batch.reports_size(); ++i) {
+    if (batch.reports(i).boot_id() == boot && batch.reports(i).seq() > batch.reports(newest).seq()) newest = i;
+  }
+  return newest;
+}
+
 }  // namespace
 
 // A valid push between its validation and its answer: owns the batch and
@@ -115,20 +128,35 @@ Ingest::Ingest(const CollectorConfig& config, GroupCommitter& committer, FleetSt
   for (const auto& [id, node] : config_.nodes) node_by_token_hash_.emplace(node.token_sha256, id);
 }
 
+const std::string* Ingest::NodeOfToken(std::string_view authorization) {
+  const std::optional<std::string_view> token = BearerToken(authorization);
+  if (!token) return nullptr;
+  const auto owner = node_by_token_hash_.find(Sha256Hex(*token));
+  return owner != node_by_token_hash_.end() ? &owner->second : nullptr;
+}
+
+std::optional<HttpResponse> Ingest::RefuseUnknownToken(std::string_view authorization) {
+  if (NodeOfToken(authorization) != nullptr) return std::nullopt;
+  ++counters_.pushes_unauthorized;
+  return TextResponse(HttpStatus::kUnauthorized, BearerToken(authorization)
+                                                     ? "unknown token"
+                                                     : "missing 'Authorization: Bearer <node token>'");
+}
+
 HttpResponse Ingest::HandlePush(std::string_view authorization, std::string_view body, int64_t now_ms) {
   counters_.bytes_received += body.size();
-  constexpr std::string_view kBearer = "Bearer ";
-  if (!authorization.starts_with(kBearer) || authorization.size() == kBearer.size()) {
-    ++counters_.pushes_unauthorized;
-    return TextResponse(HttpStatus::kUnauthorized, "missing 'Authorization: Bearer <node token>'");
-  }
-  const std::string token_hash = Sha256Hex(authorization.substr(kBearer.size()));
+  // Before the body is parsed: an unknown token costs a hash, not a parse.
+  const std::string* owner = NodeOfToken(authorization);
+  if (owner == nullptr) return *RefuseUnknownToken(authorization);
+  const std::string& owner_id = *owner;
 
   auto parsed = std::make_unique<ArenaBatch>();
   v1::Batch& batch = *parsed->batch;
   if (!batch.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
     ++counters_.pushes_bad_request;
-    return TextResponse(HttpStatus::kBadRequest, "the body is not a vigie.v1.Batch protobuf");
+    // Protobuf refuses a string field that is not UTF-8 as it refuses garbage.
+    return TextResponse(HttpStatus::kBadRequest,
+                        "the body is not a vigie.v1.Batch protobuf, or one of its strings is not UTF-8");
   }
   // Parsed, so well-formed: the check only keeps the store's bytes and the
   // parsed reports from ever disagreeing.
@@ -143,17 +171,11 @@ HttpResponse Ingest::HandlePush(std::string_view authorization, std::string_view
   }
 
   const std::string& claimed = batch.reports(0).node_id();
-  const auto node = config_.nodes.find(claimed);
-  if (node == config_.nodes.end() || !ConstantTimeEquals(token_hash, node->second.token_sha256)) {
-    const auto owner = node_by_token_hash_.find(token_hash);
-    if (owner != node_by_token_hash_.end()) {
-      ++counters_.pushes_forbidden;
-      LogWarning("node {}'s token was used to push reports of node '{}': refused", owner->second, claimed);
-      return TextResponse(HttpStatus::kForbidden,
-                          fmt::format("this token belongs to node {}; it cannot push for '{}'", owner->second, claimed));
-    }
-    ++counters_.pushes_unauthorized;
-    return TextResponse(HttpStatus::kUnauthorized, "unknown token");
+  if (claimed != owner_id) {
+    ++counters_.pushes_forbidden;
+    LogWarning("node {}'s token was used to push reports of node '{}': refused", owner_id, claimed);
+    return TextResponse(HttpStatus::kForbidden,
+                        fmt::format("this token belongs to node {}; it cannot push for '{}'", owner_id, claimed));
   }
 
   int retry_after_seconds = 0;
@@ -164,6 +186,19 @@ HttpResponse Ingest::HandlePush(std::string_view authorization, std::string_view
         fmt::format("more than {} pushes a minute from {}; retry later", config_.max_pushes_per_minute, claimed));
     response.headers.emplace_back("Retry-After", std::to_string(retry_after_seconds));
     return response;
+  }
+
+  // After the token and the rate limit: only a node's own reports are
+  // judged, and its log lines are as few as its pushes may be.
+  for (int i = 0; i < batch.reports_size(); ++i) {
+    std::string violation =
+        ReportLimitViolation(batch.reports(i), config_.report_limits, (*report_bytes)[static_cast<size_t>(i)].size());
+    if (violation.empty()) continue;
+    ++counters_.pushes_bad_request;
+    ++counters_.pushes_over_limits;
+    violation = fmt::format("report {} (seq {}): {}", i, batch.reports(i).seq(), violation);
+    LogWarning("push of node {} refused: {}", claimed, violation);
+    return TextResponse(HttpStatus::kBadRequest, std::move(violation));
   }
 
   HttpResponse deferred;
@@ -188,10 +223,7 @@ HttpResponse Ingest::Acknowledge(const std::string& node_id, v1::Batch& batch,
   // The batch is not needed after this: the fleet's state keeps the newest
   // report's bytes as received, and may merge its node's kept disks into it.
   if (stored->stored > 0) {
-    int candidate = 0;
-    for (int i = 0; i < batch.reports_size(); ++i) {
-      if (batch.reports(i).timestamp_unix_ms() >= batch.reports(candidate).timestamp_unix_ms()) candidate = i;
-    }
+    const int candidate = NewestReport(batch);
     state_.Update(node_id, now_ms, batch.mutable_reports(candidate), report_bytes[static_cast<size_t>(candidate)],
                   stored->facts);
   } else {

@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <future>
+#include <limits>
 
 #include "collector/token.h"
+#include "common/report_limits.h"
 #include "tests/testing/testing.h"
 
 namespace vigie::collector {
@@ -200,6 +202,118 @@ TEST_F(IngestTest, AReportIsStoredAsTheBytesTheAgentSentNewerFieldsIncluded) {
   ASSERT_EQ(stored->size(), 1u);
   EXPECT_EQ((*stored)[0].report.SerializeAsString(), report);
   EXPECT_EQ((*stored)[0].report.seq(), 1u);
+}
+
+TEST_F(IngestTest, TheBearerSchemeIsCaseInsensitive) {
+  EXPECT_EQ(Push("bearer token-1", BatchOf("rennes-1", {1}), 1).status, HttpStatus::kOk);
+  EXPECT_EQ(Push("BEARER  token-1", BatchOf("rennes-1", {2}), 2).status, HttpStatus::kOk);
+  EXPECT_EQ(Push("Bearertoken-1", BatchOf("rennes-1", {3}), 3).status, HttpStatus::kUnauthorized);
+  EXPECT_EQ(Push("Bearer ", BatchOf("rennes-1", {3}), 3).status, HttpStatus::kUnauthorized);
+  EXPECT_EQ(Stored("rennes-1"), 2);
+}
+
+TEST_F(IngestTest, AnUnknownTokenIs401BeforeTheBodyIsParsed) {
+  // Garbage would be a 400 once parsed: the 401 says it never was.
+  const HttpResponse response = Push("Bearer nope", std::string(800 * 1024, '\xff'), 1);
+  EXPECT_EQ(response.status, HttpStatus::kUnauthorized);
+  EXPECT_EQ(response.body, "unknown token\n");
+  EXPECT_EQ(ingest_->counters().pushes_unauthorized.load(), 1u);
+  EXPECT_EQ(ingest_->counters().pushes_bad_request.load(), 0u);
+}
+
+TEST_F(IngestTest, AReportOverALimitIs400WithTheReasonAndNothingIsStored) {
+  v1::Batch batch;
+  batch.ParseFromString(BatchOf("rennes-1", {1, 2}));
+  for (size_t i = 0; i <= ReportLimits{}.max_disks; ++i) batch.mutable_reports(1)->add_disks()->set_device("sda");
+  const HttpResponse response = Push("Bearer token-1", batch.SerializeAsString(), 1);
+  EXPECT_EQ(response.status, HttpStatus::kBadRequest);
+  EXPECT_EQ(response.body, "report 1 (seq 2): 257 disks, over the limit of 256\n");
+  EXPECT_EQ(Stored("rennes-1"), 0);
+  EXPECT_TRUE(state_.Snapshot().empty());
+  EXPECT_EQ(ingest_->counters().pushes_over_limits.load(), 1u);
+  EXPECT_EQ(ingest_->counters().pushes_bad_request.load(), 1u);
+}
+
+TEST_F(IngestTest, AStringThatIsNotPrintableIs400NamingTheField) {
+  v1::Batch batch;
+  batch.ParseFromString(BatchOf("rennes-1", {1}));
+  batch.mutable_reports(0)->add_disks()->set_serial("WD-\x1b[2J");
+  const HttpResponse response = Push("Bearer token-1", batch.SerializeAsString(), 1);
+  EXPECT_EQ(response.status, HttpStatus::kBadRequest);
+  EXPECT_EQ(response.body, "report 0 (seq 1): disks[0].serial is not printable UTF-8\n");
+  EXPECT_EQ(Stored("rennes-1"), 0);
+}
+
+TEST_F(IngestTest, AStringThatIsNotUtf8Is400SayingSo) {
+  // Protobuf's parser refuses a proto3 string that is not UTF-8 itself.
+  v1::Batch batch;
+  batch.ParseFromString(BatchOf("rennes-1", {1}));
+  const std::string serial = "WD-\xff\xfe";
+  // Disk (field 11) holding serial (field 4), written by hand: protobuf would not serialize it.
+  const std::string disk = std::string("\x22") + static_cast<char>(serial.size()) + serial;
+  const std::string report_bytes =
+      batch.reports(0).SerializeAsString() + "\x5a" + static_cast<char>(disk.size()) + disk;
+  const std::string body = "\x0a" + std::string(1, static_cast<char>(report_bytes.size())) + report_bytes;
+  const HttpResponse response = Push("Bearer token-1", body, 1);
+  EXPECT_EQ(response.status, HttpStatus::kBadRequest);
+  EXPECT_EQ(response.body, "the body is not a vigie.v1.Batch protobuf, or one of its strings is not UTF-8\n");
+  EXPECT_EQ(Stored("rennes-1"), 0);
+}
+
+TEST_F(IngestTest, TheConfiguredLimitsAreTheOnesApplied) {
+  config_.report_limits.max_sensors = 5000;
+  ingest_ = std::make_unique<Ingest>(config_, *committer_, state_);
+  v1::Batch batch;
+  batch.ParseFromString(BatchOf("rennes-1", {1}));
+  for (int i = 0; i < 2000; ++i) batch.mutable_reports(0)->add_sensors()->set_label("temp1");
+  EXPECT_EQ(Push("Bearer token-1", batch.SerializeAsString(), 1).status, HttpStatus::kOk);
+  for (int i = 0; i < 3001; ++i) batch.mutable_reports(0)->add_sensors()->set_label("temp1");
+  batch.mutable_reports(0)->set_seq(2);
+  const HttpResponse over = Push("Bearer token-1", batch.SerializeAsString(), 2);
+  EXPECT_EQ(over.status, HttpStatus::kBadRequest);
+  EXPECT_EQ(over.body, "report 0 (seq 2): 5001 sensors, over the limit of 5000\n");
+  EXPECT_EQ(Stored("rennes-1"), 1);
+}
+
+TEST_F(IngestTest, AReportDatedInTheFutureDoesNotFreezeTheNodesState) {
+  v1::Batch batch;
+  batch.ParseFromString(BatchOf("rennes-1", {1}));
+  batch.mutable_reports(0)->set_timestamp_unix_ms(4'102'444'800'000);  // 2100-01-01
+  ASSERT_EQ(Push("Bearer token-1", batch.SerializeAsString(), 1'700'000'000'000).status, HttpStatus::kOk);
+  // The clock is set right: the next report, older by its clock, is newer by its seq.
+  ASSERT_EQ(Push("Bearer token-1", BatchOf("rennes-1", {2}), 1'700'000'002'000).status, HttpStatus::kOk);
+  std::vector<NodeState> nodes = state_.Snapshot();
+  ASSERT_EQ(nodes.size(), 1u);
+  EXPECT_EQ(nodes[0].last_report->seq(), 2u);
+  // And so after a restart, from the store.
+  auto loaded = store_->LoadNodes();
+  ASSERT_TRUE(loaded);
+  ASSERT_EQ(loaded->size(), 1u);
+  EXPECT_EQ((*loaded)[0].last_report.seq(), 2u);
+}
+
+TEST_F(IngestTest, TheNewestReportOfABatchIsChosenBySeqNotByTimestamp) {
+  v1::Batch batch;
+  batch.ParseFromString(BatchOf("rennes-1", {1, 2, 3}));
+  batch.mutable_reports(0)->set_timestamp_unix_ms(std::numeric_limits<int64_t>::max());
+  ASSERT_EQ(Push("Bearer token-1", batch.SerializeAsString(), 1'700'000'000'000).status, HttpStatus::kOk);
+  const std::vector<NodeState> nodes = state_.Snapshot();
+  ASSERT_EQ(nodes.size(), 1u);
+  EXPECT_EQ(nodes[0].last_report->seq(), 3u);
+}
+
+TEST_F(IngestTest, AnExtremeTimestampSaturatesTheSkewAndIsStored) {
+  for (const int64_t timestamp : {std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max()}) {
+    v1::Batch batch;
+    batch.ParseFromString(BatchOf("rennes-1", {timestamp < 0 ? 1u : 2u}));
+    batch.mutable_reports(0)->set_timestamp_unix_ms(timestamp);
+    ASSERT_EQ(Push("Bearer token-1", batch.SerializeAsString(), 1'700'000'000'000).status, HttpStatus::kOk);
+    const std::vector<NodeState> nodes = state_.Snapshot();
+    ASSERT_EQ(nodes.size(), 1u);
+    // INT64_MIN minus the receive time saturates; INT64_MAX minus it does not overflow.
+    EXPECT_EQ(nodes[0].facts.clock_skew_ms, timestamp < 0 ? timestamp : timestamp - 1'700'000'000'000);
+  }
+  EXPECT_EQ(Stored("rennes-1"), 2);
 }
 
 }  // namespace

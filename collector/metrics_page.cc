@@ -169,6 +169,13 @@ void RenderMetrics(const CollectorConfig& config, const std::vector<NodeMetrics>
   for (size_t i = 0; i < n; ++i) page.Sample(labels[i], nodes[i].facts.last_shutdown_clean ? 1 : 0);
   page.Family("vigie_node_clock_skew_seconds", "gauge", "The node's clock minus the collector's, at its last fresh push.");
   for (size_t i = 0; i < n; ++i) page.Sample(labels[i], static_cast<double>(nodes[i].facts.clock_skew_ms) / 1000.0);
+  page.Family("vigie_node_clock_wrong", "gauge",
+              "1 when the node's clock is further than [ingest] max_clock_skew from the collector's.");
+  const int64_t max_skew_ms = config.max_clock_skew.count();
+  for (size_t i = 0; i < n; ++i) {
+    const int64_t skew_ms = nodes[i].facts.clock_skew_ms;
+    page.Sample(labels[i], skew_ms > max_skew_ms || skew_ms < -max_skew_ms ? 1 : 0);
+  }
   // Only the nodes concerned: no family at all in a sound fleet.
   page.Family("vigie_node_series_dropped_samples", "gauge",
               "Samples of the node's newest report left off this page: its series were over the collector's bound.");

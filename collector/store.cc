@@ -1,6 +1,7 @@
 #include "collector/store.h"
 
 #include <algorithm>
+#include <limits>
 
 #include <fmt/format.h>
 
@@ -231,9 +232,10 @@ Result<StoredBatch> Store::WriteBatch(const BatchWrite& write, NodeChanges& chan
     ++result.stored;
     result.stored_indices.push_back(index);
     row.history_bytes += static_cast<int64_t>(body.size());
-    // The node's state follows its reports in their own order; an old report
-    // arriving late (a backlog) does not roll it back.
-    if (node.exists && report.timestamp_unix_ms() < row.last_ts_ms) continue;
+    // The node's state follows its reports in their own order, (boot, seq),
+    // not its clock, which may be wrong: an old report arriving late (a
+    // backlog) does not roll it back; a new boot's follow the old one's.
+    if (node.exists && report.boot_id() == row.boot_id && report.seq() < row.last_seq) continue;
     if (node.exists && report.boot_id() != row.boot_id) ++row.boots;
     if (const v1::Event* started = StartEvent(report)) row.last_shutdown_clean = started->previous_shutdown_clean();
     node.exists = true;
@@ -243,7 +245,10 @@ Result<StoredBatch> Store::WriteBatch(const BatchWrite& write, NodeChanges& chan
     node.last_report = body;
   }
   if (write.batch->reports_size() == 1 && result.stored == 1) {
-    row.clock_skew_ms = write.batch->reports(0).timestamp_unix_ms() - write.received_ms;
+    // Saturated: a node's timestamp may be anything, INT64_MIN included.
+    if (__builtin_sub_overflow(write.batch->reports(0).timestamp_unix_ms(), write.received_ms, &row.clock_skew_ms)) {
+      row.clock_skew_ms = write.received_ms > 0 ? std::numeric_limits<int64_t>::min() : std::numeric_limits<int64_t>::max();
+    }
   }
   result.facts = NodeFacts{static_cast<uint64_t>(row.boots), row.last_shutdown_clean, row.clock_skew_ms};
   node.last_seen_ms = write.received_ms;

@@ -4,6 +4,7 @@
 #include <gnutls/gnutls.h>
 
 #include <array>
+#include <cctype>
 #include <cstdlib>
 
 #include "common/log.h"
@@ -44,6 +45,17 @@ bool ConstantTimeEquals(std::string_view a, std::string_view b) {
   unsigned char difference = 0;
   for (size_t i = 0; i < a.size(); ++i) difference |= static_cast<unsigned char>(a[i] ^ b[i]);
   return difference == 0;
+}
+
+std::optional<std::string_view> BearerToken(std::string_view authorization) {
+  constexpr std::string_view kScheme = "bearer";
+  if (authorization.size() <= kScheme.size()) return std::nullopt;
+  for (size_t i = 0; i < kScheme.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(authorization[i])) != kScheme[i]) return std::nullopt;
+  }
+  const size_t token_start = authorization.find_first_not_of(' ', kScheme.size());
+  if (token_start == kScheme.size() || token_start == std::string_view::npos) return std::nullopt;
+  return authorization.substr(token_start);
 }
 
 bool IsSha256Hex(std::string_view text) {

@@ -19,6 +19,16 @@ TEST(Token, NewTokensAreLongHexAndDistinct) {
   EXPECT_NE(a, b);
 }
 
+TEST(Token, BearerTokenTakesTheSchemeInAnyCase) {
+  EXPECT_EQ(BearerToken("Bearer abc"), "abc");
+  EXPECT_EQ(BearerToken("bearer abc"), "abc");
+  EXPECT_EQ(BearerToken("BEARER   abc"), "abc");
+  EXPECT_EQ(BearerToken("Bearerabc"), std::nullopt);
+  EXPECT_EQ(BearerToken("Bearer "), std::nullopt);
+  EXPECT_EQ(BearerToken("Basic abc"), std::nullopt);
+  EXPECT_EQ(BearerToken(""), std::nullopt);
+}
+
 TEST(Token, ConstantTimeEqualsComparesWholeStrings) {
   EXPECT_TRUE(ConstantTimeEquals("abcd", "abcd"));
   EXPECT_FALSE(ConstantTimeEquals("abcd", "abce"));

@@ -153,7 +153,10 @@ class LimitWalk {
 }  // namespace
 
 std::string ReportLimitViolation(const v1::Report& report, const ReportLimits& limits) {
-  const size_t bytes = report.ByteSizeLong();
+  return ReportLimitViolation(report, limits, report.ByteSizeLong());
+}
+
+std::string ReportLimitViolation(const v1::Report& report, const ReportLimits& limits, size_t bytes) {
   if (bytes > limits.max_report_bytes) {
     return fmt::format("the report is {} bytes, over the limit of {}", bytes, limits.max_report_bytes);
   }

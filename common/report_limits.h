@@ -33,6 +33,9 @@ struct ReportLimits {
 // (common/printable.h); otherwise the first reason, naming the field, e.g.
 // "disks[3].serial is not printable UTF-8" or "412 disks, over the limit of 256".
 std::string ReportLimitViolation(const v1::Report& report, const ReportLimits& limits);
+// The same for a report whose serialized size is known (its bytes as
+// received), which spares computing it again.
+std::string ReportLimitViolation(const v1::Report& report, const ReportLimits& limits, size_t serialized_bytes);
 
 // Brings `report` within `limits`: strings made printable and cut, repeated
 // fields cut to their limit (the first ones kept). Returns how many items

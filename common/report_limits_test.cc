@@ -74,5 +74,13 @@ TEST(ReportLimits, BoundsTheWholeReportUnknownFieldsIncluded) {
   EXPECT_EQ(ReportLimitViolation(report, limits), "");
 }
 
+TEST(ReportLimits, TakesAKnownSizeAsTheReportsOwn) {
+  const v1::Report report = OrdinaryReport();
+  ReportLimits limits;
+  limits.max_report_bytes = 1000;
+  EXPECT_EQ(ReportLimitViolation(report, limits, 1000), "");
+  EXPECT_EQ(ReportLimitViolation(report, limits, 1001), "the report is 1001 bytes, over the limit of 1000");
+}
+
 }  // namespace
 }  // namespace vigie

@@ -1,5 +1,6 @@
 #include "tests/integration/helpers.h"
 
+#include <fstream>
 #include <sstream>
 
 namespace vigie::testing {
@@ -23,6 +24,15 @@ std::vector<std::vector<uint64_t>> Runs(const std::vector<collector::Store::Stor
     runs.back().push_back(stored.seq);
   }
   return runs;
+}
+
+int64_t RssKib(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.starts_with("VmRSS:")) return std::stoll(line.substr(6));
+  }
+  return 0;
 }
 
 }  // namespace vigie::testing

@@ -1,6 +1,9 @@
 // What several integration tests read back: a Prometheus page as samples,
-// and a node's stored history as runs of consecutive sequence numbers.
+// a node's stored history as runs of consecutive sequence numbers, a
+// process's resident memory.
 #pragma once
+
+#include <sys/types.h>
 
 #include <cstdint>
 #include <map>
@@ -17,5 +20,8 @@ std::map<std::string, std::string> ParseMetrics(const std::string& page);
 // The stored seqs in their stored order, split into runs of consecutive
 // numbers: one run per agent run when nothing was lost or reordered.
 std::vector<std::vector<uint64_t>> Runs(const std::vector<collector::Store::StoredReport>& reports);
+
+// Resident memory of process `pid` in KiB (VmRSS of /proc/PID/status), 0 if unknown.
+int64_t RssKib(pid_t pid);
 
 }  // namespace vigie::testing
