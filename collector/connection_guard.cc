@@ -2,7 +2,7 @@
 
 #include <netinet/in.h>
 
-#include <algorithm>
+#include <iterator>
 
 namespace vigie::collector {
 
@@ -12,6 +12,8 @@ struct ConnectionGuard::Connection {
   Clock::time_point deadline;
   // In awaiting_ when not end().
   std::list<Connection*>::iterator waiting;
+  // Where open_ holds it.
+  std::list<Connection>::iterator self;
 };
 
 namespace {
@@ -47,12 +49,14 @@ bool ConnectionGuard::Admit(const sockaddr* address) {
 }
 
 ConnectionGuard::Connection* ConnectionGuard::Opened(int fd, const sockaddr* address, Clock::time_point now) {
-  auto* connection = new Connection{fd, AddressKey(address), now + limits_.header_timeout, {}};
+  std::string key = AddressKey(address);
   std::lock_guard lock(mutex_);
+  open_.push_back(Connection{fd, std::move(key), now + limits_.header_timeout, awaiting_.end(), {}});
+  Connection* connection = &open_.back();
+  connection->self = std::prev(open_.end());
   ++per_address_[connection->address];
-  ++open_;
   // Counted before the cut, which its client may see at once.
-  if (open_ > evict_above_ && !awaiting_.empty()) {
+  if (open_.size() > evict_above_ && !awaiting_.empty()) {
     ++counters_.evicted;
     Cut(*awaiting_.front());
   }
@@ -79,14 +83,11 @@ void ConnectionGuard::AwaitHeaders(Connection* connection, Clock::time_point now
 
 void ConnectionGuard::Closed(Connection* connection) {
   if (connection == nullptr) return;
-  {
-    std::lock_guard lock(mutex_);
-    if (connection->waiting != awaiting_.end()) awaiting_.erase(connection->waiting);
-    const auto found = per_address_.find(connection->address);
-    if (found != per_address_.end() && --found->second == 0) per_address_.erase(found);
-    --open_;
-  }
-  delete connection;
+  std::lock_guard lock(mutex_);
+  if (connection->waiting != awaiting_.end()) awaiting_.erase(connection->waiting);
+  const auto found = per_address_.find(connection->address);
+  if (found != per_address_.end() && --found->second == 0) per_address_.erase(found);
+  open_.erase(connection->self);
 }
 
 ConnectionGuard::Clock::time_point ConnectionGuard::CutLate(Clock::time_point now) {
@@ -100,7 +101,7 @@ ConnectionGuard::Clock::time_point ConnectionGuard::CutLate(Clock::time_point no
 
 size_t ConnectionGuard::open() const {
   std::lock_guard lock(mutex_);
-  return open_;
+  return open_.size();
 }
 
 void ConnectionGuard::Cut(Connection& connection) {

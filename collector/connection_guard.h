@@ -50,7 +50,7 @@ class ConnectionGuard {
   struct Connection;
 
   explicit ConnectionGuard(ConnectionLimits limits);
-  ~ConnectionGuard();
+  ~ConnectionGuard();  // frees the connections never Closed
   ConnectionGuard(const ConnectionGuard&) = delete;
   ConnectionGuard& operator=(const ConnectionGuard&) = delete;
 
@@ -82,7 +82,8 @@ class ConnectionGuard {
   const size_t evict_above_;
   ConnectionCounters counters_;
   mutable std::mutex mutex_;
-  size_t open_ = 0;
+  // Every connection between Opened and Closed (what they point to).
+  std::list<Connection> open_;
   // Connections awaiting headers, oldest deadline first (a deadline is
   // always now + header_timeout, so appending keeps the order).
   std::list<Connection*> awaiting_;

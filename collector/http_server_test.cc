@@ -124,6 +124,12 @@ TEST_F(LimitsTest, AnAddressOverItsShareIsRefusedAndCountedWhileOthersAreServed)
   Start(options);
   std::vector<std::unique_ptr<testing::RawConnection>> held;
   for (int i = 0; i < 3; ++i) held.push_back(std::make_unique<testing::RawConnection>(server_->port(), "127.0.0.2"));
+  // Taken by the server first: connections opened at once on several server
+  // threads may each pass the check (one over per thread at most).
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (server_->connections().open() < 3 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
   testing::RawConnection refused(server_->port(), "127.0.0.2");
   EXPECT_TRUE(refused.WaitForClose(std::chrono::milliseconds(2000)));
   EXPECT_EQ(refused.ReadUntil("", std::chrono::milliseconds(0)), "");
