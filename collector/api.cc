@@ -85,7 +85,10 @@ std::optional<HttpResponse> Api::HandleAlerts(const HttpRequest& request, int64_
     path.remove_prefix(prefix.size());
     int64_t id = 0;
     const auto [end, ec] = std::from_chars(path.data(), path.data() + path.size(), id);
-    if (ec != std::errc() || (end != path.data() + path.size() && std::string_view(end) != "/ack")) return std::nullopt;
+    // The rest of the view, not of the string behind it: a path is not
+    // NUL-terminated where the view ends.
+    const std::string_view rest(end, static_cast<size_t>(path.data() + path.size() - end));
+    if (ec != std::errc() || (!rest.empty() && rest != "/ack")) return std::nullopt;
     return id;
   };
   if (request.path == "/v1/alerts") {

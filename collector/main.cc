@@ -5,6 +5,8 @@
 #include <string>
 #include <string_view>
 
+#include <google/protobuf/stubs/logging.h>
+
 #include "collector/collector.h"
 #include "common/config.h"
 #include "common/log.h"
@@ -28,6 +30,15 @@ Exit status: 0 after SIGTERM or SIGINT, 1 on a runtime failure (cannot open
 the store, cannot listen), 2 on a usage or configuration error.
 )";
 
+// protobuf's parser writes an ERROR line to stderr for each push holding a
+// string that is not UTF-8: a node could flood the journal with them. The
+// push is refused (400) and counted (vigie_collector_pushes_total) anyway,
+// so the parser's own words are kept for --verbose.
+void ProtobufLog(google::protobuf::LogLevel level, const char* file, int line, const std::string& message) {
+  const bool fatal = level >= google::protobuf::LOGLEVEL_FATAL;
+  vigie::Log(fatal ? vigie::LogLevel::kError : vigie::LogLevel::kDebug, "protobuf ({}:{}): {}", file, line, message);
+}
+
 bool IsLoopback(const std::string& host) { return host == "::1" || host.starts_with("127."); }
 
 }  // namespace
@@ -35,6 +46,7 @@ bool IsLoopback(const std::string& host) { return host == "::1" || host.starts_w
 int main(int argc, char** argv) {
   using namespace vigie;
   using namespace vigie::collector;
+  google::protobuf::SetLogHandler(ProtobufLog);
 
   std::string config_path = "/etc/vigie/collector.toml";
   bool check_config = false;

@@ -754,9 +754,12 @@ class FullDiskTest : public BadInputTest {
     KeepAliveClient client(base_url_);
     for (int i = 0; i < 2000; ++i, ++*seq) {
       v1::Report report = MinimalReport("node-b", kBootId, *seq);
-      v1::SourceError* error = report.add_source_errors();
-      error->set_source("padding");
-      error->set_message(RandomLetters(2048, static_cast<uint32_t>(*seq)));
+      // Two messages at the report bounds' longest (common/report_limits.h).
+      for (uint32_t part = 0; part < 2; ++part) {
+        v1::SourceError* error = report.add_source_errors();
+        error->set_source("padding");
+        error->set_message(RandomLetters(1024, static_cast<uint32_t>(*seq * 2 + part)));
+      }
       const testing::HttpReply reply = client.Push(token_b_, OneReportBatch(report));
       if (reply.status == 503) return acknowledged;
       EXPECT_EQ(reply.status, 200) << "seq " << *seq << ": " << reply.error << reply.body;

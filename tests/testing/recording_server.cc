@@ -96,7 +96,7 @@ MHD_Result RecordingServer::OnRequest(void* self_pointer, MHD_Connection* connec
     } else if (self->decide_) {
       request->answered = self->decide_(*request);
     }
-    body = request->answered / 100 == 2 ? "" : self->answer_body_;
+    body = request->answered == 204 ? "" : self->answer_body_;
     self->requests_.push_back(*request);
   }
   self->changed_.notify_all();
