@@ -17,6 +17,7 @@
 //   outbox_expire_after = "24h"   notifications_failing_after = "30m"
 //   outbox_retry_initial = "30s"  outbox_retry_max = "30m"   # a failed message is retried after
 //                                 # this, doubling per attempt, capped (or after a 429's Retry-After)
+//   max_alerts_per_rule = 5       # a node's findings of one rule beyond this fold into one alert
 //   ...thresholds (see Thresholds below), which [alerting.site.NAME] and
 //   [alerting.node.ID] override, key by key.
 //
