@@ -20,9 +20,16 @@ inline constexpr const char* kRuleDiskDegrading = "disk_degrading";
 inline constexpr const char* kRuleTemperature = "temperature";
 inline constexpr const char* kRuleFilesystemFull = "filesystem_full";
 inline constexpr const char* kRuleSourceUnreadable = "source_unreadable";
+inline constexpr const char* kRuleClockWrong = "clock_wrong";  // routed to the admins only
 inline constexpr const char* kRuleNotificationsFailing = "notifications_failing";
 inline constexpr const char* kRuleOutboxExpired = "notifications_lost";
 inline constexpr const char* kRuleTestMessage = "test_message";
+
+// The subject of the one alert that stands for a node's findings of a rule
+// beyond Thresholds::max_alerts_per_rule ("and 197 more filesystems"). Its
+// first byte (of U+2026) sorts it after any ASCII subject, so that it comes
+// last among its node's alerts.
+inline constexpr const char* kMoreSubject = "… and more";
 
 // Identifies one alert among the active ones. Site-wide alerts have an empty node.
 struct AlertKey {

@@ -23,7 +23,8 @@ CREATE TABLE IF NOT EXISTS silences (
 CREATE TABLE IF NOT EXISTS counters (
   node_id TEXT NOT NULL, key TEXT NOT NULL, first_value INTEGER NOT NULL, first_ms INTEGER NOT NULL,
   value INTEGER NOT NULL, value_ms INTEGER NOT NULL, last_rise_ms INTEGER NOT NULL,
-  rise_from INTEGER NOT NULL, rise_from_ms INTEGER NOT NULL, PRIMARY KEY (node_id, key)) WITHOUT ROWID;
+  rise_from INTEGER NOT NULL, rise_from_ms INTEGER NOT NULL, seen_ms INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (node_id, key)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS outbox (
   id INTEGER PRIMARY KEY AUTOINCREMENT, channel INTEGER NOT NULL, target TEXT NOT NULL,
   subject TEXT NOT NULL, text TEXT NOT NULL, html TEXT NOT NULL, message_id TEXT NOT NULL,
@@ -185,6 +186,16 @@ Result<std::unique_ptr<AlertDb>> AlertDb::Open(const std::filesystem::path& path
     return tl::unexpected(r.error());
   }
   if (auto r = store->Exec(kSchema); !r) return tl::unexpected(r.error());
+  // Databases made before counters.seen_ms: their rows count as seen when next loaded (rules.h).
+  auto columns = Prepare(db, "SELECT 1 FROM pragma_table_info('counters') WHERE name = 'seen_ms'");
+  if (!columns) return tl::unexpected(columns.error());
+  const bool has_seen_ms = sqlite3_step(columns->get()) == SQLITE_ROW;
+  columns->reset();
+  if (!has_seen_ms) {
+    if (auto r = store->Exec("ALTER TABLE counters ADD COLUMN seen_ms INTEGER NOT NULL DEFAULT 0"); !r) {
+      return tl::unexpected(r.error());
+    }
+  }
   return store;
 }
 
@@ -296,8 +307,8 @@ Result<std::vector<Silence>> AlertDb::ListSilences(int64_t now_ms) {
 }
 
 Result<Counters> AlertDb::LoadCounters(const std::string& node_id) {
-  auto s = Prepare(db_, "SELECT key, first_value, first_ms, value, value_ms, last_rise_ms, rise_from, rise_from_ms "
-                        "FROM counters WHERE node_id = ?1");
+  auto s = Prepare(db_, "SELECT key, first_value, first_ms, value, value_ms, last_rise_ms, rise_from, rise_from_ms, "
+                        "seen_ms FROM counters WHERE node_id = ?1");
   if (!s) return tl::unexpected(s.error());
   Binder(s->get())(node_id);
   Counters counters;
@@ -305,22 +316,33 @@ Result<Counters> AlertDb::LoadCounters(const std::string& node_id) {
     sqlite3_stmt* r = s->get();
     counters[Text(r, 0)] = Counter{sqlite3_column_int64(r, 1), sqlite3_column_int64(r, 2), sqlite3_column_int64(r, 3),
                                    sqlite3_column_int64(r, 4), sqlite3_column_int64(r, 5), sqlite3_column_int64(r, 6),
-                                   sqlite3_column_int64(r, 7)};
+                                   sqlite3_column_int64(r, 7), sqlite3_column_int64(r, 8)};
   }
   return counters;
 }
 
 Result<void> AlertDb::SaveCounters(const std::string& node_id, const Counters& counters) {
   auto s = Reused(save_counter_, "INSERT OR REPLACE INTO counters(node_id, key, first_value, first_ms, value, "
-                                 "value_ms, last_rise_ms, rise_from, rise_from_ms) "
-                                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+                                 "value_ms, last_rise_ms, rise_from, rise_from_ms, seen_ms) "
+                                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
   if (!s) return tl::unexpected(s.error());
   sqlite3_stmt* statement = *s;
   for (const auto& [key, c] : counters) {
     sqlite3_reset(statement);
     Binder{statement}(node_id)(key)(c.first_value)(c.first_ms)(c.value)(c.value_ms)(c.last_rise_ms)(c.rise_from)(
-        c.rise_from_ms);
+        c.rise_from_ms)(c.seen_ms);
     if (auto r = StepDone(db_, statement, "save counter"); !r) return r;
+  }
+  return {};
+}
+
+Result<void> AlertDb::DeleteCounters(const std::string& node_id, const std::vector<std::string>& keys) {
+  auto s = Prepare(db_, "DELETE FROM counters WHERE node_id = ?1 AND key = ?2");
+  if (!s) return tl::unexpected(s.error());
+  for (const std::string& key : keys) {
+    sqlite3_reset(s->get());
+    Binder{s->get()}(node_id)(key);
+    if (auto r = StepDone(db_, s->get(), "delete counter"); !r) return r;
   }
   return {};
 }

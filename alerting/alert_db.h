@@ -75,6 +75,7 @@ class AlertDb {
 
   Result<Counters> LoadCounters(const std::string& node_id);
   Result<void> SaveCounters(const std::string& node_id, const Counters& counters);
+  Result<void> DeleteCounters(const std::string& node_id, const std::vector<std::string>& keys);
 
   // Sets entry.id.
   Result<void> Enqueue(OutboxEntry& entry);

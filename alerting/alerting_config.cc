@@ -59,6 +59,8 @@ Thresholds ReadThresholds(const ConfigTable& table, const Thresholds& base) {
   t.source_unreadable_after =
       table.Duration("source_unreadable_after", base.source_unreadable_after, kSecond, kYear);
   t.group_window = table.Duration("group_window", base.group_window, Millis(0), Millis(3'600'000));
+  t.max_alerts_per_rule =
+      static_cast<uint32_t>(table.Integer("max_alerts_per_rule", base.max_alerts_per_rule, 1, 1000));
   return t;
 }
 
@@ -98,6 +100,11 @@ AlertingConfig LoadAlertingConfig(const ConfigTable& root) {
   // the collector's own offline_after says otherwise.
   config.defaults.offline_after =
       root.Duration("offline_after", config.defaults.offline_after, 10 * kSecond, kWeek);
+  if (std::optional<ConfigTable> ingest = root.Table("ingest")) {
+    // The collector reads and checks [ingest] itself (collector_config.h), with these bounds.
+    config.defaults.max_clock_skew =
+        ingest->Duration("max_clock_skew", config.defaults.max_clock_skew, kSecond, Millis(86'400'000));
+  }
   if (std::optional<ConfigTable> alerting = root.Table("alerting")) {
     config.defaults = ReadThresholds(*alerting, config.defaults);
     config.repeat_critical = alerting->Duration("repeat_critical", config.repeat_critical, 60 * kSecond, kWeek);

@@ -17,6 +17,7 @@
 //   outbox_expire_after = "24h"   notifications_failing_after = "30m"
 //   outbox_retry_initial = "30s"  outbox_retry_max = "30m"   # a failed message is retried after
 //                                 # this, doubling per attempt, capped (or after a 429's Retry-After)
+//   max_alerts_per_rule = 5       # a node's findings of one rule beyond this fold into one alert
 //   ...thresholds (see Thresholds below), which [alerting.site.NAME] and
 //   [alerting.node.ID] override, key by key.
 //
@@ -78,6 +79,13 @@ struct Thresholds {
   // Node offline and unexpected reboot alerts wait this long, so that a whole
   // home going dark or losing power makes one message, not one per machine.
   Millis group_window{120'000};
+  // A node's findings of one rule beyond this many (e.g. 200 full
+  // filesystems) make one alert that counts and names the rest.
+  uint32_t max_alerts_per_rule = 5;
+  // A report dated further than this from its arrival raises "clock wrong"
+  // (admins only), and its timestamp is not trusted. Not a key of [alerting]:
+  // the collector's [ingest] max_clock_skew.
+  Millis max_clock_skew{300'000};
 };
 
 struct MatrixConfig {

@@ -98,5 +98,25 @@ TEST(AlertingConfig, ErrorsNameFileLineAndKey) {
   }
 }
 
+TEST(AlertingConfig, ReadsTheCapOfAlertsPerRuleAndTheCollectorsClockSkew) {
+  testing::TempDir dir;
+  const AlertingConfig c = Load(dir, R"(
+[[node]]
+id = "rennes-1"
+site = "rennes"
+[ingest]
+max_clock_skew = "2m"
+[alerting]
+max_alerts_per_rule = 3
+[alerting.node.rennes-1]
+max_alerts_per_rule = 20
+)");
+  EXPECT_EQ(c.defaults.max_alerts_per_rule, 3u);
+  EXPECT_EQ(c.For("rennes-1", "rennes").max_alerts_per_rule, 20u);
+  EXPECT_EQ(c.defaults.max_clock_skew, Millis(120'000));
+  EXPECT_EQ(c.For("rennes-1", "rennes").max_clock_skew, Millis(120'000));
+  EXPECT_EQ(Load(dir, "").defaults.max_clock_skew, Millis(300'000));
+}
+
 }  // namespace
 }  // namespace vigie::alerting

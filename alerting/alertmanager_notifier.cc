@@ -7,6 +7,7 @@
 #include "alerting/http_call.h"
 #include "common/json_writer.h"
 #include "common/log.h"
+#include "common/printable.h"
 
 namespace vigie::alerting {
 
@@ -51,7 +52,7 @@ bool AlertmanagerNotifier::Push(const std::vector<AlertmanagerAlert>& alerts) {
     return false;
   }
   if (answer->status != 200) {
-    LogWarning("alerting: alertmanager answered {}: {}", answer->status, answer->body.substr(0, 200));
+    LogWarning("alerting: alertmanager answered {}: {}", answer->status, PrintableUtf8(answer->body, 200));
     return false;
   }
   return true;

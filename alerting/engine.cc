@@ -82,30 +82,43 @@ Result<std::unique_ptr<Engine>> Engine::Open(AlertingConfig config, const std::f
   return engine;
 }
 
+void Engine::DatabaseError(std::string_view what, const Error& error) {
+  database_errors_.fetch_add(1, std::memory_order_relaxed);
+  LogError("alerting: cannot {}: {}", what, error.message);
+}
+
+bool Engine::Begin() {
+  auto r = db_->Begin();
+  if (!r) DatabaseError("begin a transaction (each write then commits alone)", r.error());
+  return r.has_value();
+}
+
 void Engine::Save(Alert& alert) {
-  if (auto r = db_->SaveAlert(alert); !r) LogError("alerting: cannot save alert {}: {}", Title(alert), r.error().message);
+  if (auto r = db_->SaveAlert(alert); !r) DatabaseError(fmt::format("save alert {}", Title(alert)), r.error());
 }
 
 void Engine::OnReport(const std::string& node_id, const std::string& site, const v1::Report& report,
-                      int64_t received_ms) {
-  const ReportArrival arrival{&node_id, &site, &report, received_ms};
+                      int64_t received_ms, std::optional<int64_t> clock_skew_ms) {
+  const ReportArrival arrival{&node_id, &site, &report, received_ms, clock_skew_ms};
   OnReports(std::span<const ReportArrival>(&arrival, 1));
 }
 
 void Engine::OnReports(std::span<const ReportArrival> arrivals) {
   std::lock_guard lock(mutex_);
   // One transaction for all: one fsync, and the reports' effects are all or nothing.
-  const bool began = db_->Begin().has_value();
+  const bool began = Begin();
   for (const ReportArrival& arrival : arrivals) {
-    Evaluate(*arrival.node_id, *arrival.site, *arrival.report, arrival.received_ms);
+    Evaluate(arrival);
   }
   if (began) {
-    if (auto r = db_->Commit(); !r) LogError("alerting: cannot commit: {}", r.error().message);
+    if (auto r = db_->Commit(); !r) DatabaseError("commit", r.error());
   }
 }
 
-void Engine::Evaluate(const std::string& node_id, const std::string& site, const v1::Report& report,
-                      int64_t received_ms) {
+void Engine::Evaluate(const ReportArrival& arrival) {
+  const std::string& node_id = *arrival.node_id;
+  const std::string& site = *arrival.site;
+  const int64_t received_ms = arrival.received_ms;
   NodeSeen& seen = nodes_[node_id];
   if (seen.node_id.empty() || seen.site != site) {
     if (!seen.node_id.empty()) site_nodes_[seen.site].erase(node_id);
@@ -121,18 +134,22 @@ void Engine::Evaluate(const std::string& node_id, const std::string& site, const
     // SQLite drop the store connection's page cache.
     unsaved_seen_.insert(node_id);
   } else if (auto r = db_->SaveNode(seen); !r) {
-    LogError("alerting: cannot save node {}: {}", node_id, r.error().message);
+    DatabaseError(fmt::format("save node {}", node_id), r.error());
   }
 
   auto counters = counters_.find(node_id);
   if (counters == counters_.end()) {
     Result<Counters> loaded = db_->LoadCounters(node_id);
-    counters = counters_.emplace(node_id, loaded ? std::move(*loaded) : Counters{}).first;
+    if (!loaded) {
+      DatabaseError(fmt::format("load the SMART baselines of {}", node_id), loaded.error());
+    }
+    counters = counters_.emplace(node_id, NodeCounters{loaded ? std::move(*loaded) : Counters{}, 0}).first;
   }
+  NodeCounters& node_counters = counters->second;
   const Thresholds& thresholds = config_.For(node_id, site);
-  const Counters before = counters->second;
   const Evaluation evaluation =
-      EvaluateReport(RuleInput{report, node_id, site, thresholds, received_ms}, counters->second,
+      EvaluateReport(RuleInput{*arrival.report, node_id, site, thresholds, received_ms, arrival.clock_skew_ms},
+                     node_counters.counters,
                      [&](const AlertKey& key) { return active_.contains(key); });
   std::set<AlertKey> found;
   for (const Finding& finding : evaluation.findings) {
@@ -153,12 +170,22 @@ void Engine::Evaluate(const std::string& node_id, const std::string& site, const
   // Only the counters this report moved: most reports move none, and each
   // row written is a SQLite upsert on the collector's ingest path.
   Counters changed;
-  for (const auto& [key, counter] : counters->second) {
-    const auto was = before.find(key);
-    if (was == before.end() || was->second != counter) changed.emplace(key, counter);
+  for (const std::string& key : evaluation.counters_changed) {
+    if (auto it = node_counters.counters.find(key); it != node_counters.counters.end()) changed.insert(*it);
+  }
+  // Baselines of disks gone for good go; checked when the node's counters
+  // grew (a new serial) and otherwise once a day, not on every report.
+  std::vector<std::string> expired;
+  if (evaluation.counters_created || received_ms - node_counters.expired_ms >= kCounterSeenStepMs) {
+    node_counters.expired_ms = received_ms;
+    expired = ExpireCounters(node_counters.counters, received_ms);
+    for (const std::string& key : expired) changed.erase(key);
   }
   if (auto r = changed.empty() ? Result<void>{} : db_->SaveCounters(node_id, changed); !r) {
-    LogError("alerting: cannot save SMART baselines of {}: {}", node_id, r.error().message);
+    DatabaseError(fmt::format("save the SMART baselines of {}", node_id), r.error());
+  }
+  if (auto r = expired.empty() ? Result<void>{} : db_->DeleteCounters(node_id, expired); !r) {
+    DatabaseError(fmt::format("delete {} expired SMART baselines of {}", expired.size(), node_id), r.error());
   }
   // Only this node and its site can have changed: the others' silences are
   // Tick's to see (a fleet-wide pass per report would cost O(nodes) a push).
@@ -439,7 +466,7 @@ void Engine::Flush(int64_t now_ms) {
   for (OutboxEntry& e : entries) {
     e.created_ms = now_ms;
     e.next_attempt_ms = now_ms;
-    if (auto r = db_->Enqueue(e); !r) LogError("alerting: cannot write the outbox: {}", r.error().message);
+    if (auto r = db_->Enqueue(e); !r) DatabaseError(fmt::format("write to the outbox a message to {}", e.target), r.error());
   }
 }
 
@@ -449,17 +476,17 @@ Notifier* Engine::NotifierFor(Channel channel) const {
 
 Engine::~Engine() {
   std::lock_guard lock(mutex_);
-  const bool began = db_->Begin().has_value();
+  const bool began = Begin();
   SaveSeen();
   if (began) {
-    if (auto r = db_->Commit(); !r) LogError("alerting: cannot commit: {}", r.error().message);
+    if (auto r = db_->Commit(); !r) DatabaseError("commit", r.error());
   }
 }
 
 void Engine::SaveSeen() {
   for (const std::string& node_id : unsaved_seen_) {
     if (auto r = db_->SaveNode(nodes_.at(node_id)); !r) {
-      LogError("alerting: cannot save node {}: {}", node_id, r.error().message);
+      DatabaseError(fmt::format("save node {}", node_id), r.error());
     }
   }
   unsaved_seen_.clear();
@@ -468,18 +495,18 @@ void Engine::SaveSeen() {
 void Engine::Tick(int64_t now_ms) {
   {
     std::lock_guard lock(mutex_);
-    const bool began = db_->Begin().has_value();
+    const bool began = Begin();
     SaveSeen();
     Advance(now_ms);
     Flush(now_ms);
     if (now_ms - last_prune_ms_ >= kPruneEveryMs) {
       last_prune_ms_ = now_ms;
       if (auto r = db_->Prune(now_ms - kKeepOutboxMs, now_ms - kKeepResolvedAlertsMs); !r) {
-        LogError("alerting: cannot prune: {}", r.error().message);
+        DatabaseError("prune", r.error());
       }
     }
     if (began) {
-      if (auto r = db_->Commit(); !r) LogError("alerting: cannot commit: {}", r.error().message);
+      if (auto r = db_->Commit(); !r) DatabaseError("commit", r.error());
     }
   }
   std::lock_guard deliver_lock(deliver_mutex_);
@@ -493,7 +520,7 @@ void Engine::Deliver(int64_t now_ms) {
     std::lock_guard lock(mutex_);
     auto entries = db_->DueEntries(now_ms, kDeliveriesPerTick);
     if (!entries) {
-      LogError("alerting: cannot read the outbox: {}", entries.error().message);
+      DatabaseError("read the outbox", entries.error());
       return;
     }
     due = std::move(*entries);
@@ -508,7 +535,9 @@ void Engine::Deliver(int64_t now_ms) {
         entry.state = notifier == nullptr ? OutboxState::kFailed : OutboxState::kExpired;
         entry.done_ms = now_ms;
         if (notifier == nullptr) entry.last_error = "channel not configured";
-        (void)db_->UpdateEntry(entry);
+        if (auto r = db_->UpdateEntry(entry); !r) {
+          DatabaseError(fmt::format("give up outbox entry {}", entry.id), r.error());
+        }
         if (!entry.to_admins) ++lost[entry.channel];
         continue;
       }
@@ -525,7 +554,10 @@ void Engine::Deliver(int64_t now_ms) {
         pacer.tokens -= 1.0;
       }
       if (attempt.channel == Channel::kMatrix && attempt.target.starts_with("@")) {
+        // Unreadable, the direct room is created anew: the member may see a
+        // second invitation, never a lost message.
         auto room = db_->DmRoom(attempt.target);
+        if (!room) DatabaseError(fmt::format("read the direct room of {}", attempt.target), room.error());
         if (room && *room) attempt.target = **room;
         entry.target = attempt.target;
       }
@@ -535,9 +567,13 @@ void Engine::Deliver(int64_t now_ms) {
     Pacer& pacer = pacers_[entry.channel];
     ++entry.attempts;
     if (!result.dm_room.empty()) {
-      (void)db_->SaveDmRoom(entry.target, result.dm_room);
+      if (auto r = db_->SaveDmRoom(entry.target, result.dm_room); !r) {
+        DatabaseError(fmt::format("remember the direct room {} of {}", result.dm_room, entry.target), r.error());
+      }
       entry.target = result.dm_room;
     }
+    // A peer's wait is honoured up to the outbox's own longest backoff.
+    const int64_t retry_after_ms = std::clamp<int64_t>(result.retry_after_ms, 0, config_.outbox_retry_max.count());
     switch (result.status) {
       case Delivery::Status::kDelivered:
         entry.state = OutboxState::kSent;
@@ -547,8 +583,8 @@ void Engine::Deliver(int64_t now_ms) {
         break;
       case Delivery::Status::kRetry:
         entry.last_error = result.error;
-        entry.next_attempt_ms = now_ms + (result.retry_after_ms > 0 ? result.retry_after_ms : Backoff(config_, entry.attempts));
-        if (result.retry_after_ms > 0) pacer.blocked_until_ms = now_ms + result.retry_after_ms;
+        entry.next_attempt_ms = now_ms + (retry_after_ms > 0 ? retry_after_ms : Backoff(config_, entry.attempts));
+        if (retry_after_ms > 0) pacer.blocked_until_ms = now_ms + retry_after_ms;
         if (pacer.failing_since_ms == 0) pacer.failing_since_ms = now_ms;
         LogWarning("alerting: {} to {} failed (attempt {}), retrying: {}", ChannelName(entry.channel), entry.target,
                    entry.attempts, result.error);
@@ -562,7 +598,7 @@ void Engine::Deliver(int64_t now_ms) {
         if (!entry.to_admins) ++lost[entry.channel];
         break;
     }
-    if (auto r = db_->UpdateEntry(entry); !r) LogError("alerting: cannot update the outbox: {}", r.error().message);
+    if (auto r = db_->UpdateEntry(entry); !r) DatabaseError(fmt::format("update outbox entry {}", entry.id), r.error());
   }
   if (lost.empty()) return;
   std::lock_guard lock(mutex_);

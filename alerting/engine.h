@@ -40,15 +40,18 @@
 // own thread); everything else is quick. Thread-safe.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <map>
 #include <utility>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "alerting/alert.h"
@@ -74,6 +77,10 @@ struct ReportArrival {
   const std::string* site;
   const v1::Report* report;
   int64_t received_ms;
+  // The node's clock minus the collector's, measured on a fresh push (its
+  // newest report, made just before it was sent); nullopt for a report of a
+  // backlog, which says nothing of the clock (rules.h RuleInput).
+  std::optional<int64_t> clock_skew_ms = std::nullopt;
 };
 
 class Engine {
@@ -84,7 +91,8 @@ class Engine {
   // Writes when the nodes were last heard (see Tick).
   ~Engine();
 
-  void OnReport(const std::string& node_id, const std::string& site, const v1::Report& report, int64_t received_ms);
+  void OnReport(const std::string& node_id, const std::string& site, const v1::Report& report, int64_t received_ms,
+                std::optional<int64_t> clock_skew_ms = std::nullopt);
   // OnReport for each, in order, in one transaction (one fsync for all: the
   // collector's group commit hands over the reports of one commit at once).
   void OnReports(std::span<const ReportArrival> arrivals);
@@ -102,6 +110,9 @@ class Engine {
   // kNotFound for a site that is not configured or has no members.
   Result<void> SendTestMessage(const std::string& site, int64_t now_ms);
   Result<std::vector<OutboxEntry>> ListOutbox(int limit = 200);
+  // How many reads and writes of the engine's SQLite tables failed since it
+  // opened (each is also logged with its reason). Lock-free.
+  uint64_t DatabaseErrors() const { return database_errors_.load(std::memory_order_relaxed); }
 
  private:
   struct Pacer {  // a token bucket over the injected clock
@@ -113,8 +124,12 @@ class Engine {
 
   Engine(AlertingConfig config, std::unique_ptr<AlertDb> db, Notifiers notifiers);
 
+  // Counts and logs a failed database call; `what` completes "cannot ...".
+  void DatabaseError(std::string_view what, const Error& error);
+  bool Begin();  // false (counted, logged) when no transaction could start
+
   // All of these run under mutex_.
-  void Evaluate(const std::string& node_id, const std::string& site, const v1::Report& report, int64_t received_ms);
+  void Evaluate(const ReportArrival& arrival);
   void Raise(const Finding& finding, int64_t now_ms, int64_t started_ms);
   void Clear(Alert& alert, int64_t now_ms);
   // Removes an alert from active_, keys_by_site_ and keys_by_node_.
@@ -141,6 +156,7 @@ class Engine {
   std::unique_ptr<AlertDb> db_;
   const Notifiers notifiers_;
   std::mutex mutex_;
+  std::atomic<uint64_t> database_errors_{0};
   std::mutex deliver_mutex_;  // one Tick delivers at a time
   std::map<AlertKey, Alert> active_;
   std::map<std::string, std::set<AlertKey>> keys_by_site_;  // site -> the keys of its active_ alerts
@@ -150,7 +166,11 @@ class Engine {
   std::map<std::string, NodeSeen> nodes_;
   std::set<std::string> unsaved_seen_;  // nodes_ whose last_seen_ms is newer than their row's
   std::map<std::string, std::set<std::string>> site_nodes_;  // site -> the ids of its nodes_
-  std::map<std::string, Counters> counters_;
+  struct NodeCounters {
+    Counters counters;
+    int64_t expired_ms = 0;  // when ExpireCounters last ran over them
+  };
+  std::map<std::string, NodeCounters> counters_;
   std::vector<AlertEvent> events_;     // emitted, not yet in the outbox
   std::vector<Silence> silences_;      // cached; reloaded on change
   std::map<Channel, Pacer> pacers_;

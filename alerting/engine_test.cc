@@ -2,7 +2,6 @@
 // admin receives, as data. Hours of injected clock take milliseconds.
 #include "alerting/engine.h"
 
-#include <deque>
 #include <map>
 #include <memory>
 #include <set>
@@ -12,6 +11,7 @@
 
 #include "common/config.h"
 #include "tests/alerting/peers.h"
+#include "tests/alerting/recording_notifier.h"
 #include "tests/testing/testing.h"
 
 namespace vigie::alerting {
@@ -19,45 +19,11 @@ namespace {
 
 using ::testing::HasSubstr;
 using ::testing::Not;
+using testing::RecordingNotifier;
 
 constexpr int64_t kT0 = 1'764'000'000'000;
 constexpr int64_t kMinute = 60'000;
 constexpr int64_t kHour = 60 * kMinute;
-
-// Records every entry; answers from a script, then "delivered".
-class RecordingNotifier : public Notifier {
- public:
-  Delivery Deliver(const OutboxEntry& entry) override {
-    attempts.push_back(entry);
-    Delivery d{Delivery::Status::kDelivered, 0, "", ""};
-    if (down) {
-      d = Delivery{Delivery::Status::kRetry, 0, "down", ""};
-    } else if (!script.empty()) {
-      d = script.front();
-      script.pop_front();
-    }
-    if (d.status == Delivery::Status::kDelivered) delivered.push_back(entry);
-    return d;
-  }
-  // Delivered entries whose target is `target`.
-  std::vector<OutboxEntry> To(const std::string& target) const {
-    std::vector<OutboxEntry> out;
-    for (const OutboxEntry& e : delivered) {
-      if (e.target == target) out.push_back(e);
-    }
-    return out;
-  }
-
-  std::deque<Delivery> script;
-  bool down = false;  // every attempt fails, to be retried
-  std::string Dump() const {
-    std::string out;
-    for (const OutboxEntry& e : delivered) out += e.target + ": " + e.text + "\n---\n";
-    return out;
-  }
-  std::vector<OutboxEntry> attempts;
-  std::vector<OutboxEntry> delivered;
-};
 
 constexpr const char* kConfig = R"(
 [[node]]

@@ -19,13 +19,32 @@ struct SlistDeleter {
   void operator()(curl_slist* list) const { curl_slist_free_all(list); }
 };
 
+// What a call has read so far; a callback returning less than it was given
+// makes libcurl stop with CURLE_WRITE_ERROR.
+struct Reading {
+  HttpAnswer* answer;
+  size_t header_bytes = 0;
+  bool over_limit = false;
+};
+
 size_t WriteBody(char* data, size_t size, size_t count, void* user) {
-  static_cast<std::string*>(user)->append(data, size * count);
+  auto* reading = static_cast<Reading*>(user);
+  if (reading->answer->body.size() + size * count > kMaxAnswerBytes) {
+    reading->over_limit = true;
+    return 0;
+  }
+  reading->answer->body.append(data, size * count);
   return size * count;
 }
 
 size_t WriteHeader(char* data, size_t size, size_t count, void* user) {
-  auto* headers = static_cast<std::map<std::string, std::string>*>(user);
+  auto* reading = static_cast<Reading*>(user);
+  reading->header_bytes += size * count;
+  if (reading->header_bytes > kMaxAnswerBytes) {
+    reading->over_limit = true;
+    return 0;
+  }
+  auto* headers = &reading->answer->headers;
   const std::string_view line(data, size * count);
   const size_t colon = line.find(':');
   if (colon != std::string_view::npos) {
@@ -81,10 +100,16 @@ Result<HttpAnswer> HttpCall(const std::string& method, const std::string& url,
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout_ms));
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, WriteBody);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &answer.body);
+  Reading reading{&answer};
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &reading);
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, WriteHeader);
-  curl_easy_setopt(c, CURLOPT_HEADERDATA, &answer.headers);
+  curl_easy_setopt(c, CURLOPT_HEADERDATA, &reading);
   const CURLcode rc = curl_easy_perform(c);
+  if (reading.over_limit) {
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &answer.status);
+    return Fail(ErrorCode::kMalformed, fmt::format("{}: HTTP {} with an answer over {} KiB, not read", url,
+                                                   answer.status, kMaxAnswerBytes / 1024));
+  }
   if (rc != CURLE_OK) return Fail(ErrorCode::kUnavailable, fmt::format("{}: {}", url, curl_easy_strerror(rc)));
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &answer.status);
   return answer;

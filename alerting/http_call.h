@@ -1,9 +1,12 @@
 // One blocking HTTP request through libcurl, for the notifiers. A transport
 // failure (refused, reset, timeout) is an Error (kUnavailable); any HTTP
-// answer, 4xx and 5xx included, is a value. Thread-safe (one easy handle per
-// call); curl_global_init must have run (done once, on first use).
+// answer, 4xx and 5xx included, is a value. An answer whose body or headers
+// exceed kMaxAnswerBytes is not read further: an Error (kMalformed) that says
+// so. Thread-safe (one easy handle per call); curl_global_init must have run
+// (done once, on first use).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -13,6 +16,9 @@
 #include "common/result.h"
 
 namespace vigie::alerting {
+
+// Matrix and Alertmanager answer with a few hundred bytes of JSON.
+inline constexpr size_t kMaxAnswerBytes = 64 * 1024;
 
 struct HttpAnswer {
   long status = 0;

@@ -3,11 +3,15 @@
 #include <curl/curl.h>
 #include <time.h>
 
+#include <algorithm>
 #include <cstring>
+#include <string_view>
 #include <memory>
 #include <mutex>
 
 #include <fmt/format.h>
+
+#include "common/printable.h"
 
 namespace vigie::alerting {
 namespace {
@@ -52,6 +56,52 @@ std::string OneLine(std::string text) {
   return text;
 }
 
+// RFC 4648 section 4.
+std::string Base64(std::string_view bytes) {
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  for (size_t i = 0; i < bytes.size(); i += 3) {
+    const size_t n = std::min<size_t>(3, bytes.size() - i);
+    uint32_t chunk = 0;
+    for (size_t j = 0; j < 3; ++j) chunk = chunk << 8 | (j < n ? static_cast<unsigned char>(bytes[i + j]) : 0u);
+    for (size_t j = 0; j < 4; ++j) out += j <= n ? kAlphabet[(chunk >> (18 - 6 * j)) & 63] : '=';
+  }
+  return out;
+}
+
+// An unstructured header value such as Subject (RFC 5322 section 2.2.1):
+// printable and cut, as is when it is ASCII, else as RFC 2047 encoded-words
+// (UTF-8, "B" encoding, section 4.1), each under 75 characters (section 2)
+// and cut at a character boundary, folded one per line (RFC 5322 section 2.2.3).
+std::string UnstructuredValue(const std::string& value) {
+  constexpr size_t kMaxValueBytes = 900;
+  // 56 base64 characters, 68 with "=?UTF-8?B?" and "?=": 77 with "Subject: ",
+  // under the 78 a line should hold (RFC 5322 section 2.1.1).
+  constexpr size_t kWordBytes = 42;
+  const std::string text = PrintableUtf8(value, kMaxValueBytes);
+  if (std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; })) {
+    return text;  // under the 998 characters a line may hold (section 2.1.1)
+  }
+  std::string out;
+  for (size_t at = 0; at < text.size();) {
+    size_t end = std::min(text.size(), at + kWordBytes);
+    // Back to the start of a UTF-8 character: continuation bytes are 10xxxxxx.
+    while (end < text.size() && end > at + 1 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+    if (!out.empty()) out += "\r\n ";
+    out += "=?UTF-8?B?" + Base64(std::string_view(text).substr(at, end - at)) + "?=";
+    at = end;
+  }
+  return out;
+}
+
+// Message ids separated by spaces, folded one per line.
+std::string FoldedIds(const std::string& ids) {
+  std::string out;
+  for (char c : OneLine(ids)) out += c == ' ' ? std::string("\r\n ") : std::string(1, c);
+  return out;
+}
+
 // "Vigie <a@b>" -> "<a@b>"; "a@b" -> "<a@b>": the SMTP reverse-path (RFC 5321 section 4.1.2).
 std::string AngleAddress(const std::string& address) {
   const size_t open = address.find('<');
@@ -66,11 +116,11 @@ std::string FormatMail(const OutboxEntry& e, const std::string& from) {
   mail += "Date: " + MailDate(e.created_ms) + "\r\n";
   mail += "From: " + OneLine(from) + "\r\n";
   mail += "To: " + OneLine(e.target) + "\r\n";
-  mail += "Subject: " + OneLine(e.subject) + "\r\n";
+  mail += "Subject: " + UnstructuredValue(e.subject) + "\r\n";
   mail += "Message-ID: " + OneLine(e.message_id) + "\r\n";
   if (!e.references.empty()) {
-    mail += "In-Reply-To: " + OneLine(e.references) + "\r\n";
-    mail += "References: " + OneLine(e.references) + "\r\n";
+    mail += "In-Reply-To: " + FoldedIds(e.references) + "\r\n";
+    mail += "References: " + FoldedIds(e.references) + "\r\n";
   }
   mail += "MIME-Version: 1.0\r\n";
   mail += "Content-Type: text/plain; charset=utf-8\r\n";

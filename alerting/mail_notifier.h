@@ -5,7 +5,11 @@
 // Subject ("[vigie] FIRING rennes-2 offline"), Message-ID, and for every
 // message after the first of an alert In-Reply-To and References naming the
 // firing message's id (section 3.6.4), so that mail clients thread the
-// resolved mail under its alert. One text/plain UTF-8 part.
+// resolved mail under its alert (a merged mail names several, one per
+// line). One text/plain UTF-8 part. No header carries a line break or a
+// control character from the entry: the Subject is printable UTF-8, as RFC
+// 2047 encoded-words unless it is ASCII; the other values have CR and
+// LF replaced.
 //
 // Outcomes: accepted -> delivered; a 5xx SMTP reply or a refused login ->
 // permanent; anything else (connection, timeout, 4xx) -> retry.

@@ -1,42 +1,49 @@
 #include "alerting/matrix_notifier.h"
 
+#include <algorithm>
 #include <charconv>
 
 #include <fmt/format.h>
 
 #include "alerting/http_call.h"
 #include "common/json_writer.h"
+#include "common/printable.h"
 
 namespace vigie::alerting {
 
 MatrixNotifier::MatrixNotifier(MatrixConfig config, int64_t timeout_ms)
     : config_(std::move(config)), timeout_ms_(timeout_ms) {}
 
-Delivery MatrixNotifier::Classify(long status, const std::string& body, const std::string& retry_after_header) {
+Delivery ClassifyMatrixAnswer(long status, const std::string& body, const std::string& retry_after_header) {
   Delivery d;
   if (status >= 200 && status < 300) {
     d.status = Delivery::Status::kDelivered;
     return d;
   }
-  const std::string errcode = JsonString(body, "errcode").value_or("");
+  const std::string errcode = PrintableUtf8(JsonString(body, "errcode").value_or(""), 64);
   d.error = fmt::format("HTTP {} {}", status, errcode);
   if (status == 429) {
     d.status = Delivery::Status::kRetry;
     // Retry-After in seconds (RFC 9110 section 10.2.3; Matrix spec v1.10 sends it
-    // with 429); retry_after_ms in the body for older servers.
+    // with 429); retry_after_ms in the body for older servers. Either is
+    // capped: a peer cannot park the outbox for longer than kMaxRetryAfterMs.
     int64_t seconds = 0;
     const auto [end, ec] =
         std::from_chars(retry_after_header.data(), retry_after_header.data() + retry_after_header.size(), seconds);
-    if (ec == std::errc() && seconds > 0) {
+    if (ec == std::errc::result_out_of_range || (ec == std::errc() && seconds > kMaxRetryAfterMs / 1000)) {
+      d.retry_after_ms = kMaxRetryAfterMs;
+    } else if (ec == std::errc() && seconds > 0) {
       d.retry_after_ms = seconds * 1000;
     } else if (auto ms = JsonInteger(body, "retry_after_ms"); ms && *ms > 0) {
-      d.retry_after_ms = *ms;
+      d.retry_after_ms = std::min(*ms, kMaxRetryAfterMs);
     } else {
       d.retry_after_ms = 5'000;
     }
     return d;
   }
-  d.status = status >= 500 ? Delivery::Status::kRetry : Delivery::Status::kPermanent;
+  // 408 Request Timeout (RFC 9110 section 15.5.9): the server gave up
+  // waiting for the request; the same request may be sent again.
+  d.status = status >= 500 || status == 408 ? Delivery::Status::kRetry : Delivery::Status::kPermanent;
   return d;
 }
 
@@ -52,7 +59,7 @@ Delivery MatrixNotifier::CreateDirectRoom(const std::string& user) {
                          {"Authorization: Bearer " + config_.access_token, "Content-Type: application/json"},
                          json.str(), timeout_ms_);
   if (!answer) return Delivery{Delivery::Status::kRetry, 0, answer.error().message, ""};
-  Delivery d = Classify(answer->status, answer->body, answer->headers["retry-after"]);
+  Delivery d = ClassifyMatrixAnswer(answer->status, answer->body, answer->headers["retry-after"]);
   if (d.status != Delivery::Status::kDelivered) {
     d.error = "createRoom: " + d.error;
     return d;
@@ -82,7 +89,7 @@ Delivery MatrixNotifier::Deliver(const OutboxEntry& entry) {
                                       UrlEncode(room), UrlEncode(entry.TxnId()));
   auto answer = HttpCall("PUT", url, {"Authorization: Bearer " + config_.access_token, "Content-Type: application/json"},
                          json.str(), timeout_ms_);
-  Delivery d = answer ? Classify(answer->status, answer->body, answer->headers["retry-after"])
+  Delivery d = answer ? ClassifyMatrixAnswer(answer->status, answer->body, answer->headers["retry-after"])
                       : Delivery{Delivery::Status::kRetry, 0, answer.error().message, ""};
   d.dm_room = created;
   return d;

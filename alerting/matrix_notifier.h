@@ -10,8 +10,9 @@
 //
 // Answers:  200 -> delivered.  429 M_LIMIT_EXCEEDED -> retry after the
 // Retry-After header (seconds, spec v1.10) or, failing that, the body's
-// retry_after_ms.  401/403 and other 4xx -> permanent (the engine tells the
-// admins).  5xx, timeouts, dropped connections -> retry with backoff.
+// retry_after_ms, at most kMaxRetryAfterMs.  408, 5xx, timeouts, dropped
+// connections, an answer over kMaxAnswerBytes (http_call.h) -> retry with
+// backoff.  401/403 and other 4xx -> permanent (the engine tells the admins).
 //
 // Direct messages to a user (matrix_user): Matrix has no "send to user";
 // a message goes to a room. Choice: Vigie creates the direct room itself,
@@ -34,6 +35,12 @@
 
 namespace vigie::alerting {
 
+inline constexpr int64_t kMaxRetryAfterMs = 3'600'000;
+
+// The outcome of one Matrix answer (above); `retry_after_header` is the
+// Retry-After header's value, or empty.
+Delivery ClassifyMatrixAnswer(long status, const std::string& body, const std::string& retry_after_header);
+
 class MatrixNotifier : public Notifier {
  public:
   explicit MatrixNotifier(MatrixConfig config, int64_t timeout_ms = 10'000);
@@ -42,7 +49,6 @@ class MatrixNotifier : public Notifier {
  private:
   // The room id of a new direct room with `user`, or a Delivery saying why not.
   Delivery CreateDirectRoom(const std::string& user);
-  Delivery Classify(long status, const std::string& body, const std::string& retry_after_header);
 
   MatrixConfig config_;
   int64_t timeout_ms_;

@@ -1,5 +1,11 @@
 // The words of a notification: what, where (site, node), since when, what to
 // check, and a dashboard link when grafana_url is configured. Pure functions.
+//
+// Every node-controlled string (node, subject, summary) goes through
+// PrintableUtf8 (common/printable.h) as the text is built: no line break,
+// control character or escape a node sent reaches a mail or Matrix message,
+// and each is cut to a bound. A merged message stops listing events past
+// 24 KiB and says how many it left out.
 #pragma once
 
 #include <cstdint>
@@ -24,6 +30,10 @@ struct AlertEvent {
 std::string Title(const Alert& alert);
 // "[vigie] FIRING rennes-2 offline"
 std::string EmailSubject(const AlertEvent& event);
+// The subject of one mail carrying `events`: EmailSubject for one; "[vigie]
+// FIRING 3 machines at rennes restarted unexpectedly" for a site's reboots;
+// else "[vigie] 6 FIRING, 1 RESOLVED: <the first's title> and 6 more".
+std::string MergedEmailSubject(const std::vector<AlertEvent>& events);
 
 // The grafana_url template with {node} and {site} filled in; empty without a template.
 std::string DashboardLink(const std::string& grafana_url, const Alert& alert);

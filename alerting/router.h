@@ -6,10 +6,13 @@
 //    critical or was escalated, and get escalations alone. An alert of no
 //    site (or of a site without members) goes to the admins.
 //  - "notifications failing" for a channel goes through the other channels.
-//  - Matrix: every event for one room becomes one merged message.
-//  - E-mail: one message per event and address, threaded under the alert's
-//    firing message (message.h); unexpected reboots of one site in one batch
-//    make one mail per address.
+//  - "clock wrong" goes to the admins only: a member can do nothing about it.
+//  - Every target (Matrix room or user, e-mail address) gets one message
+//    carrying all its events of the call, in order (MergedPlainText), so that
+//    200 full filesystems or a site's reboots make one message, not 200.
+//    A mail of one event threads under its alert's firing mail (message.h);
+//    a merged one takes the id of its first firing event and references the
+//    firing mails of the alerts whose later events it carries (at most 8).
 #pragma once
 
 #include <string>

@@ -7,6 +7,7 @@ namespace vigie::alerting {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 AlertingConfig TwoHomes() {
   AlertingConfig c;
@@ -95,6 +96,73 @@ TEST(Router, RebootsOfOneSiteMakeOneMail) {
   EXPECT_EQ(entries[0].subject, "[vigie] FIRING 2 machines at rennes restarted unexpectedly");
   EXPECT_THAT(entries[0].text, HasSubstr("Where: rennes-1 (home rennes)"));
   EXPECT_THAT(entries[0].text, HasSubstr("Where: rennes-2 (home rennes)"));
+}
+
+std::vector<AlertEvent> FullFilesystems(int count, EventKind kind) {
+  std::vector<AlertEvent> events;
+  for (int i = 0; i < count; ++i) {
+    AlertEvent e = Event(kRuleFilesystemFull, "rennes", "/srv/" + std::to_string(i), Severity::kCritical, kind);
+    e.alert.id = 100 + i;
+    events.push_back(e);
+  }
+  return events;
+}
+
+TEST(Router, EventsForOneAddressAreOneMail) {
+  const auto entries = Route(TwoHomes(), FullFilesystems(6, EventKind::kFiring), Channels{false, true}, "x.org");
+  ASSERT_EQ(entries.size(), 2u);  // Alice, and the admins (critical)
+  EXPECT_THAT(Targets(entries), ::testing::UnorderedElementsAre("alice@x.org", "ops@x.org (admins)"));
+  for (const OutboxEntry& e : entries) {
+    EXPECT_EQ(e.subject, "[vigie] 6 FIRING: rennes-1 filesystem /srv/0 nearly full and 5 more");
+    EXPECT_THAT(e.text, HasSubstr("Vigie: 6 changes"));
+    EXPECT_THAT(e.text, HasSubstr("filesystem_full /srv/5"));
+    // The first alert's firing id: its later mails thread under this one.
+    EXPECT_EQ(e.message_id, "<alert-100-1764000000000@x.org>");
+    EXPECT_EQ(e.references, "");
+  }
+}
+
+TEST(Router, MergedResolvedMailReferencesEachFiringMail) {
+  const auto entries = Route(TwoHomes(), FullFilesystems(3, EventKind::kResolved), Channels{false, true}, "x.org");
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_EQ(entries[0].subject, "[vigie] 3 RESOLVED: rennes-1 filesystem /srv/0 nearly full and 2 more");
+  EXPECT_EQ(entries[0].references,
+            "<alert-100-1764000000000@x.org> <alert-101-1764000000000@x.org> <alert-102-1764000000000@x.org>");
+}
+
+TEST(Router, ClockWrongGoesToTheAdminsOnly) {
+  const auto entries = Route(TwoHomes(), {Event(kRuleClockWrong, "rennes", "", Severity::kWarning)},
+                             Channels{true, true}, "x.org");
+  EXPECT_THAT(Targets(entries), ::testing::UnorderedElementsAre("ops@x.org (admins)", "!ops:x (admins)"));
+  EXPECT_EQ(entries[0].subject, "[vigie] FIRING rennes-1 clock wrong");
+}
+
+TEST(Router, NodeStringsCannotAddLinesOrEscapes) {
+  AlertEvent forged = Event(kRuleFilesystemFull, "rennes", "/x\r\nBcc: evil@example.org\x1b[2J", Severity::kWarning);
+  forged.alert.summary = "filesystem /x\nBcc: evil@example.org\n\x1b]0;pwned\x07 is 99% full";
+  forged.alert.key.node = "rennes-1\n\xc2\x9b" "31m";
+  for (const OutboxEntry& e : Route(TwoHomes(), {forged}, Channels{true, true}, "x.org")) {
+    for (const std::string* text : {&e.subject, &e.text, &e.html}) {
+      EXPECT_THAT(*text, Not(HasSubstr("\nBcc:"))) << e.target;
+      EXPECT_THAT(*text, Not(HasSubstr("\x1b"))) << e.target;
+      EXPECT_THAT(*text, Not(HasSubstr("\x07"))) << e.target;
+      EXPECT_THAT(*text, Not(HasSubstr("\r"))) << e.target;
+      EXPECT_THAT(*text, Not(HasSubstr("\xc2\x9b"))) << e.target;  // U+009B, the C1 CSI
+    }
+    EXPECT_THAT(e.subject, Not(HasSubstr("\n")));
+    EXPECT_THAT(e.text, HasSubstr("Bcc: evil@example.org"));  // still there to read, on no line of its own
+  }
+}
+
+TEST(Router, MergedMessageStopsListingAtItsBudgetAndSaysSo) {
+  std::vector<AlertEvent> events = FullFilesystems(2000, EventKind::kFiring);
+  for (AlertEvent& e : events) e.alert.summary = std::string(1500, 'x');
+  for (const OutboxEntry& e : Route(TwoHomes(), events, Channels{true, true}, "x.org")) {
+    EXPECT_LE(e.text.size(), 30'000u) << e.target;
+    EXPECT_LE(e.html.size(), 30'000u) << e.target;
+    EXPECT_THAT(e.text, HasSubstr("Vigie: 2000 changes"));
+    EXPECT_THAT(e.text, ::testing::MatchesRegex("(.|\n)*\\.\\.\\. and 19[0-9][0-9] more changes \\(`vigiectl alerts` lists them all\\)\\."));
+  }
 }
 
 }  // namespace

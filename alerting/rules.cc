@@ -3,9 +3,13 @@
 #include <time.h>
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
+#include <optional>
 
 #include <fmt/format.h>
+
+#include "common/printable.h"
 
 namespace vigie::alerting {
 namespace {
@@ -32,6 +36,45 @@ constexpr uint32_t kCrcAttribute = 199;
 // a vendor's packed field or a firmware bug (SK hynix BC501 reports ~4.5e24
 // media errors), never a count.
 constexpr int64_t kPlausibleCountLimit = int64_t{1} << 32;
+// No machine stays up a century: a larger uptime is garbage, not a boot time.
+constexpr double kPlausibleUptimeSeconds = 100 * 366 * 86'400.0;
+// A clock off at boot (a flat RTC battery) is usually set right by NTP within minutes.
+constexpr int64_t kClockWrongForMs = 15 * kMinute;
+// An agent keeps no report this long (its spool is bounded well below).
+constexpr int64_t kOldestTrustedReportMs = 366 * kDay;
+// Names listed in a folded finding's summary, each cut to this many bytes.
+constexpr size_t kFoldedNamesListed = 10;
+constexpr size_t kFoldedNameBytes = 64;
+
+using IsActive = std::function<bool(const AlertKey&)>;
+
+int64_t SaturatingSub(int64_t a, int64_t b) {
+  int64_t difference = 0;
+  if (__builtin_sub_overflow(a, b, &difference)) return b < 0 ? INT64_MAX : INT64_MIN;
+  return difference;
+}
+
+bool WithinSkew(int64_t skew_ms, const Thresholds& t) {
+  return skew_ms <= t.max_clock_skew.count() && skew_ms >= -t.max_clock_skew.count();
+}
+
+// The node's clock minus the collector's as far as this report tells:
+// measured by the collector; else its date against its arrival, unless it
+// is older than the skew allows (it may come from a backlog).
+std::optional<int64_t> ClockSkewMs(const RuleInput& in) {
+  if (in.clock_skew_ms) return in.clock_skew_ms;
+  const int64_t ahead_ms = SaturatingSub(in.report.timestamp_unix_ms(), in.received_ms);
+  if (ahead_ms >= -in.thresholds.max_clock_skew.count()) return ahead_ms;
+  return std::nullopt;
+}
+
+// A backlog makes old reports, not reports from the future or from before
+// the agent could have kept them.
+bool TimestampTrusted(const RuleInput& in) {
+  if (in.clock_skew_ms && !WithinSkew(*in.clock_skew_ms, in.thresholds)) return false;
+  const int64_t age_ms = SaturatingSub(in.received_ms, in.report.timestamp_unix_ms());
+  return age_ms >= -in.thresholds.max_clock_skew.count() && age_ms <= kOldestTrustedReportMs;
+}
 
 // smartctl prints packed raw fields as several numbers, e.g. Seagate's 188
 // "2 2 2" (three 16-bit counters, drivedb raw16): not one count.
@@ -61,15 +104,18 @@ std::string DiskName(const v1::Disk& disk) {
 // Serial numbers survive a renumbering of /dev/sdX; the device name is the fallback.
 std::string DiskId(const v1::Disk& disk) { return disk.serial().empty() ? disk.device() : disk.serial(); }
 
-// Updates the counter for `key` with `value` seen at `now_ms`.
-const Counter& Observe(Counters& counters, const std::string& key, int64_t value, int64_t now_ms) {
+// Updates the counter for `key` with `value` seen at `now_ms`, noting in `out` whether it must be saved.
+const Counter& Observe(Counters& counters, const std::string& key, int64_t value, int64_t now_ms, Evaluation& out) {
   auto [it, inserted] = counters.try_emplace(key);
   Counter& c = it->second;
   if (inserted) {
     c.first_value = c.value = value;
-    c.first_ms = c.value_ms = now_ms;
+    c.first_ms = c.value_ms = c.seen_ms = now_ms;
+    out.counters_changed.push_back(key);
+    out.counters_created = true;
     return c;
   }
+  const Counter was = c;
   if (value > c.value) {
     c.rise_from = c.value;
     c.rise_from_ms = c.value_ms;
@@ -85,6 +131,8 @@ const Counter& Observe(Counters& counters, const std::string& key, int64_t value
     c.value = value;
     c.value_ms = now_ms;
   }
+  if (c != was || SaturatingSub(now_ms, c.seen_ms) >= kCounterSeenStepMs) c.seen_ms = now_ms;
+  if (c != was) out.counters_changed.push_back(key);
   return c;
 }
 
@@ -146,13 +194,13 @@ void EvaluateDisk(const RuleInput& in, const v1::Disk& disk, Counters& counters,
     if (!PlausibleCount(a)) continue;
     for (const CountedAttribute& c : kDegradingAttributes) {
       if (a.id() != c.id) continue;
-      const Counter& counter = Observe(counters, fmt::format("{}/{}", id, a.id()), a.raw_decoded(), now);
+      const Counter& counter = Observe(counters, fmt::format("{}/{}", id, a.id()), a.raw_decoded(), now, out);
       if (a.raw_decoded() <= 0) continue;
       counts.push_back(fmt::format("{} {}{}", a.raw_decoded(), c.what, RiseText(counter, now)));
       fingerprint += fmt::format("{}={};", a.id(), a.raw_decoded());
     }
     if (a.id() == kCrcAttribute) {
-      const Counter& counter = Observe(counters, fmt::format("{}/{}", id, a.id()), a.raw_decoded(), now);
+      const Counter& counter = Observe(counters, fmt::format("{}/{}", id, a.id()), a.raw_decoded(), now, out);
       if (counter.last_rise_ms != 0 && now - counter.last_rise_ms < t.rising_quiet_after.count()) {
         Finding f;
         f.key = key(kRuleDiskDegrading, subject + " cable");
@@ -167,7 +215,7 @@ void EvaluateDisk(const RuleInput& in, const v1::Disk& disk, Counters& counters,
   if (nvme) {
     const v1::NvmeHealth& h = disk.nvme();
     if (h.media_errors() > 0 && h.media_errors() < static_cast<uint64_t>(kPlausibleCountLimit)) {
-      const Counter& media = Observe(counters, id + "/media_errors", static_cast<int64_t>(h.media_errors()), now);
+      const Counter& media = Observe(counters, id + "/media_errors", static_cast<int64_t>(h.media_errors()), now, out);
       counts.push_back(fmt::format("{} media errors{}", h.media_errors(), RiseText(media, now)));
       fingerprint += fmt::format("media={};", h.media_errors());
     }
@@ -289,6 +337,88 @@ void EvaluateSources(const RuleInput& in, Evaluation& out) {
   }
 }
 
+// When the node booted, by its own clock when that is trusted, else by the
+// collector's; nullopt for an uptime that is not a plausible number of seconds.
+std::optional<int64_t> BootedAtMs(const RuleInput& in) {
+  const double uptime_seconds = in.report.uptime_seconds();
+  if (!std::isfinite(uptime_seconds) || uptime_seconds < 0 || uptime_seconds > kPlausibleUptimeSeconds) {
+    return std::nullopt;
+  }
+  const int64_t now_ms = TimestampTrusted(in) ? in.report.timestamp_unix_ms() : in.received_ms;
+  return SaturatingSub(now_ms, static_cast<int64_t>(uptime_seconds * 1000.0));
+}
+
+void EvaluateClock(const RuleInput& in, Evaluation& out) {
+  const std::optional<int64_t> measured = ClockSkewMs(in);
+  if (!measured) return;  // a backlog report neither raises nor clears it
+  out.evaluated.emplace(kRuleClockWrong, "");
+  if (WithinSkew(*measured, in.thresholds)) return;
+  const int64_t skew = *measured;
+  const int64_t magnitude = skew == INT64_MIN ? INT64_MAX : (skew < 0 ? -skew : skew);
+  Finding f;
+  f.key = AlertKey{kRuleClockWrong, in.site, in.node, ""};
+  f.pending_ms = kClockWrongForMs;
+  f.summary = fmt::format("the clock of {} is {} {} (more than the {} allowed)", in.node, FormatDuration(magnitude),
+                          skew > 0 ? "ahead" : "behind", FormatDuration(in.thresholds.max_clock_skew.count()));
+  f.advice = "Nothing to do at home; an admin should check the machine's time synchronisation (NTP) and its "
+             "clock battery.";
+  out.findings.push_back(std::move(f));
+}
+
+// At most max_alerts_per_rule findings per rule: those already raised first,
+// then the critical ones, then by subject; the rest become one finding.
+void CapFindings(const RuleInput& in, const IsActive& is_active, Evaluation& out) {
+  const size_t cap = std::max<uint32_t>(in.thresholds.max_alerts_per_rule, 1);
+  // Every rule this report evaluated may have had a folded alert, which resolves with no folding.
+  std::set<std::string> rules;
+  for (const auto& [rule, subject] : out.evaluated) rules.insert(rule);
+  for (const std::string& rule : rules) out.evaluated.emplace(rule, kMoreSubject);
+
+  std::map<std::string, std::vector<size_t>> by_rule;
+  for (size_t i = 0; i < out.findings.size(); ++i) by_rule[out.findings[i].key.rule].push_back(i);
+  std::vector<bool> folded(out.findings.size(), false);
+  std::vector<Finding> summaries;
+  for (auto& [rule, indices] : by_rule) {
+    if (indices.size() <= cap) continue;
+    std::vector<std::pair<bool, size_t>> ranked;  // (active, index)
+    ranked.reserve(indices.size());
+    for (size_t i : indices) ranked.emplace_back(is_active(out.findings[i].key), i);
+    std::sort(ranked.begin(), ranked.end(), [&](const auto& a, const auto& b) {
+      const Finding& x = out.findings[a.second];
+      const Finding& y = out.findings[b.second];
+      if (a.first != b.first) return a.first;
+      if (x.severity != y.severity) return x.severity > y.severity;
+      return x.key.subject < y.key.subject;
+    });
+    Finding more;
+    more.key = AlertKey{rule, in.site, in.node, kMoreSubject};
+    more.one_shot = true;
+    more.pending_ms = INT64_MAX;
+    std::vector<std::string> names;
+    for (size_t r = cap; r < ranked.size(); ++r) {
+      const Finding& f = out.findings[ranked[r].second];
+      folded[ranked[r].second] = true;
+      more.severity = std::max(more.severity, f.severity);
+      more.pending_ms = std::min(more.pending_ms, f.pending_ms);
+      more.one_shot = more.one_shot && f.one_shot;
+      if (names.size() < kFoldedNamesListed) names.push_back(PrintableUtf8(f.key.subject, kFoldedNameBytes));
+    }
+    const size_t count = ranked.size() - cap;
+    more.summary = fmt::format("and {} more {} on {}: {}{}", count, FoldedWhat(rule), in.node, fmt::join(names, ", "),
+                               count > names.size() ? ", …" : "");
+    more.advice = out.findings[ranked[cap].second].advice;
+    summaries.push_back(std::move(more));
+  }
+  if (summaries.empty()) return;
+  std::vector<Finding> kept;
+  kept.reserve(out.findings.size());
+  for (size_t i = 0; i < out.findings.size(); ++i) {
+    if (!folded[i]) kept.push_back(std::move(out.findings[i]));
+  }
+  for (Finding& f : summaries) kept.push_back(std::move(f));
+  out.findings = std::move(kept);
+}
+
 void EvaluateReboot(const RuleInput& in, Evaluation& out) {
   for (const v1::Event& e : in.report.events()) {
     if (e.kind() != v1::Event::AGENT_STARTED || e.previous_shutdown_clean()) continue;
@@ -299,10 +429,10 @@ void EvaluateReboot(const RuleInput& in, Evaluation& out) {
     f.key = AlertKey{kRuleUnexpectedReboot, in.site, in.node, ""};
     f.one_shot = true;
     f.pending_ms = in.thresholds.group_window.count();
-    const int64_t started_ms = in.report.timestamp_unix_ms() -
-                               static_cast<int64_t>(in.report.uptime_seconds() * 1000.0);
-    f.summary = fmt::format("{} restarted without shutting down (up again at {}): power loss?", in.node,
-                            FormatTime(started_ms, in.received_ms));
+    const std::optional<int64_t> booted_ms = BootedAtMs(in);
+    f.summary = booted_ms ? fmt::format("{} restarted without shutting down (up again at {}): power loss?", in.node,
+                                        FormatTime(*booted_ms, in.received_ms))
+                          : fmt::format("{} restarted without shutting down: power loss?", in.node);
     f.advice = "If the power went off, check that the machine came back by itself; if it restarts often, "
                "its power supply or a loose plug may be the cause.";
     out.findings.push_back(std::move(f));
@@ -319,7 +449,45 @@ Evaluation EvaluateReport(const RuleInput& input, Counters& counters,
   EvaluateFilesystems(input, is_active, out);
   EvaluateSources(input, out);
   EvaluateReboot(input, out);
+  EvaluateClock(input, out);
+  CapFindings(input, is_active, out);
   return out;
+}
+
+std::string_view FoldedWhat(std::string_view rule) {
+  if (rule == kRuleFilesystemFull) return "filesystems nearly full";
+  if (rule == kRuleTemperature) return "temperatures over their limit";
+  if (rule == kRuleSmartFailing) return "disks failing";
+  if (rule == kRuleDiskDegrading) return "disk problems";
+  if (rule == kRuleSourceUnreadable) return "unreadable sources";
+  return "findings";
+}
+
+std::vector<std::string> ExpireCounters(Counters& counters, int64_t now_ms) {
+  std::vector<std::string> dropped;
+  for (auto it = counters.begin(); it != counters.end();) {
+    if (it->second.seen_ms == 0) it->second.seen_ms = now_ms;
+    if (SaturatingSub(now_ms, it->second.seen_ms) >= kCounterExpiryMs) {
+      dropped.push_back(it->first);
+      it = counters.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  if (counters.size() <= kMaxCountersPerNode) return dropped;
+  std::vector<std::pair<int64_t, const std::string*>> by_age;  // (seen_ms, key)
+  by_age.reserve(counters.size());
+  for (const auto& [key, counter] : counters) by_age.emplace_back(counter.seen_ms, &key);
+  const size_t excess = counters.size() - kMaxCountersPerNode;
+  std::nth_element(by_age.begin(), by_age.begin() + static_cast<std::ptrdiff_t>(excess), by_age.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first || (a.first == b.first && *a.second < *b.second); });
+  std::vector<std::string> oldest;
+  for (size_t i = 0; i < excess; ++i) oldest.push_back(*by_age[i].second);
+  for (std::string& key : oldest) {
+    counters.erase(key);
+    dropped.push_back(std::move(key));
+  }
+  return dropped;
 }
 
 std::string FormatTime(int64_t unix_ms, int64_t now_ms) {

@@ -3,6 +3,8 @@
 #include <malloc.h>
 
 #include <chrono>
+#include <climits>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -114,8 +116,19 @@ void Collector::OnCommitted(std::span<const BatchWrite> writes, std::span<const 
   for (size_t i = 0; i < writes.size(); ++i) {
     const auto node = config_.nodes.find(*writes[i].node_id);
     const std::string& site = node != config_.nodes.end() ? node->second.site : kNoSite;
+    // A push of one report is a fresh one (as the store judges it): its date
+    // against its arrival is the node's clock skew, which the rules check.
+    std::optional<int64_t> clock_skew_ms;
+    if (writes[i].batch->reports_size() == 1) {
+      const int64_t timestamp_ms = writes[i].batch->reports(0).timestamp_unix_ms();
+      int64_t skew_ms = 0;
+      clock_skew_ms = __builtin_sub_overflow(timestamp_ms, writes[i].received_ms, &skew_ms)
+                          ? (timestamp_ms < 0 ? INT64_MIN : INT64_MAX)
+                          : skew_ms;
+    }
     for (int index : stored[i].stored_indices) {
-      arrivals.push_back({writes[i].node_id, &site, &writes[i].batch->reports(index), writes[i].received_ms});
+      arrivals.push_back({writes[i].node_id, &site, &writes[i].batch->reports(index), writes[i].received_ms,
+                          clock_skew_ms});
     }
   }
   if (arrivals.empty()) return;
@@ -194,7 +207,8 @@ HttpResponse Collector::Handle(const HttpRequest& request) {
     if (outbox) {
       for (const alerting::OutboxEntry& entry : *outbox) queued += entry.state == alerting::OutboxState::kQueued;
     }
-    std::string alert_metrics = RenderAlertMetrics(config_, active ? *active : std::vector<alerting::Alert>{}, queued);
+    std::string alert_metrics = RenderAlertMetrics(config_, active ? *active : std::vector<alerting::Alert>{}, queued,
+                                                   alerts_->DatabaseErrors());
     std::string remote_write_metrics = remote_writer_ ? RenderRemoteWriteMetrics(remote_writer_->stats()) : "";
     // Streamed: a large fleet's page is never held whole. The render's
     // thread owns its snapshot; config_ and the counters outlive the server

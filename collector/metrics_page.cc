@@ -221,7 +221,7 @@ void RenderMetrics(const CollectorConfig& config, const std::vector<NodeMetrics>
 }
 
 std::string RenderAlertMetrics(const CollectorConfig& config, const std::vector<alerting::Alert>& active,
-                               size_t outbox_queued) {
+                               size_t outbox_queued, uint64_t database_errors) {
   Exposition page;
   page.Family("vigie_alerts_firing", "gauge", "1 per firing alert (a site alert has an empty node).");
   // One sample per series: alerts of one rule on one node (several disks) add up.
@@ -239,6 +239,9 @@ std::string RenderAlertMetrics(const CollectorConfig& config, const std::vector<
   for (const auto& [labels, count] : firing) page.Sample(labels, count);
   page.Family("vigie_collector_outbox_queued", "gauge", "Notifications written to the outbox and not yet delivered.");
   page.Sample("", static_cast<double>(outbox_queued));
+  page.Family("vigie_alerting_database_errors_total", "counter",
+              "Reads and writes of the alerting tables that failed (each logged with its reason).");
+  page.Sample("", static_cast<double>(database_errors));
   return page.Take();
 }
 

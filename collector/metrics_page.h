@@ -22,9 +22,10 @@
 namespace vigie::collector {
 
 // The alerting engine's part of the page: one vigie_alerts_firing{node,site,
-// rule,severity} sample per firing alert, and the outbox's queued messages.
+// rule,severity} sample per firing alert, the outbox's queued messages, and
+// the engine's failed database calls (Engine::DatabaseErrors).
 std::string RenderAlertMetrics(const CollectorConfig& config, const std::vector<alerting::Alert>& active,
-                               size_t outbox_queued);
+                               size_t outbox_queued, uint64_t database_errors = 0);
 
 // `nodes` as FleetState::MetricsSnapshot() returns them: ordered by id.
 void RenderMetrics(const CollectorConfig& config, const std::vector<NodeMetrics>& nodes,

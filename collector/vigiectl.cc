@@ -16,6 +16,7 @@
 #include "collector/collector_config.h"
 #include "collector/token.h"
 #include "common/config.h"
+#include "common/printable.h"
 
 namespace {
 
@@ -70,6 +71,11 @@ std::string Ago(int64_t ms) {
   return fmt::format("{} days ago", s / 86400);
 }
 
+// A string of the API's answer as it may reach the terminal: node-controlled
+// text (a sensor label, a disk's model, an alert's summary) could carry
+// terminal escapes or line breaks; they show as U+FFFD instead.
+std::string Shown(const json& value) { return vigie::PrintableUtf8(value.get<std::string>(), 1024); }
+
 int64_t NowMs() { return static_cast<int64_t>(time(nullptr)) * 1000; }
 
 size_t Append(char* data, size_t size, size_t count, void* out) {
@@ -110,7 +116,8 @@ class ApiClient {
       return std::nullopt;
     }
     if (status != 200) {
-      std::fprintf(stderr, "vigiectl: %s answered %ld: %s", url.c_str(), status, body.c_str());
+      std::fprintf(stderr, "vigiectl: %s answered %ld: %s\n", url.c_str(), status,
+                   vigie::PrintableUtf8(body, 4096).c_str());
       return std::nullopt;
     }
     return body;
@@ -132,17 +139,17 @@ int PrintNodes(const json& nodes) {
     std::string hottest = "-";
     if (node.contains("hottest_sensor") && !node["hottest_sensor"].is_null()) {
       const json& sensor = node["hottest_sensor"];
-      hottest = fmt::format("{:.0f} °C {}", sensor["celsius"].get<double>(), sensor["label"].get<std::string>());
+      hottest = fmt::format("{:.0f} °C {}", sensor["celsius"].get<double>(), Shown(sensor["label"]));
     }
     std::string disks;
     for (const json& disk : node["disks"]) {
       if (!disks.empty()) disks += ", ";
-      const std::string status = disk["status"].get<std::string>();
-      disks += fmt::format("{} {}", disk["device"].get<std::string>(),
-                           status == "read" ? disk["health"].get<std::string>() : status);
+      const std::string status = Shown(disk["status"]);
+      disks += fmt::format("{} {}", Shown(disk["device"]),
+                           status == "read" ? Shown(disk["health"]) : status);
     }
-    std::printf("%-18s %-12s %-10s %-34s %-28s %s\n", node["node"].get<std::string>().c_str(),
-                node["site"].get<std::string>().c_str(), node["state"].get<std::string>().c_str(), last.c_str(),
+    std::printf("%-18s %-12s %-10s %-34s %-28s %s\n", Shown(node["node"]).c_str(),
+                Shown(node["site"]).c_str(), Shown(node["state"]).c_str(), last.c_str(),
                 hottest.c_str(), disks.empty() ? "-" : disks.c_str());
   }
   return 0;
@@ -150,32 +157,33 @@ int PrintNodes(const json& nodes) {
 
 int PrintNode(const json& answer) {
   const json& summary = answer["summary"];
-  std::printf("%s  site %s  %s\n", summary["node"].get<std::string>().c_str(),
-              summary["site"].get<std::string>().c_str(), summary["state"].get<std::string>().c_str());
+  std::printf("%s  site %s  %s\n", Shown(summary["node"]).c_str(),
+              Shown(summary["site"]).c_str(), Shown(summary["state"]).c_str());
   if (answer["report"].is_null()) {
     std::printf("never reported\n");
     return 0;
   }
   std::printf("last seen %s; boot %s, %llu reboot(s) seen, last shutdown %s; clock off by %.1f s\n",
               LocalTime(summary["last_seen_unix_ms"].get<int64_t>()).c_str(),
-              summary["boot_id"].get<std::string>().c_str(),
+              Shown(summary["boot_id"]).c_str(),
               static_cast<unsigned long long>(summary["boots"].get<uint64_t>()),
               summary["last_shutdown_clean"].get<bool>() ? "clean" : "NOT clean (crash or power loss)",
               summary["clock_skew_seconds"].get<double>());
   // The report itself, indented, for everything else.
-  std::printf("%s\n", answer["report"].dump(2).c_str());
+  // ASCII only, invalid UTF-8 replaced: no byte of a node's string reaches the terminal raw.
+  std::printf("%s\n", answer["report"].dump(2, ' ', /*ensure_ascii=*/true, json::error_handler_t::replace).c_str());
   return 0;
 }
 
 int PrintAlerts(const json& alerts) {
   std::printf("%-5s %-9s %-8s %-14s %-12s %-20s %s\n", "ID", "STATE", "SEVERITY", "RULE", "SITE", "SINCE", "SUMMARY");
   for (const json& alert : alerts) {
-    std::string state = alert["state"].get<std::string>();
-    if (!alert["acked_by"].get<std::string>().empty()) state += " (acked by " + alert["acked_by"].get<std::string>() + ")";
+    std::string state = Shown(alert["state"]);
+    if (!Shown(alert["acked_by"]).empty()) state += " (acked by " + Shown(alert["acked_by"]) + ")";
     std::printf("%-5lld %-9s %-8s %-14s %-12s %-20s %s\n", static_cast<long long>(alert["id"].get<int64_t>()),
-                state.c_str(), alert["severity"].get<std::string>().c_str(), alert["rule"].get<std::string>().c_str(),
-                alert["site"].get<std::string>().c_str(), LocalTime(alert["started_ms"].get<int64_t>()).c_str(),
-                alert["summary"].get<std::string>().c_str());
+                state.c_str(), Shown(alert["severity"]).c_str(), Shown(alert["rule"]).c_str(),
+                Shown(alert["site"]).c_str(), LocalTime(alert["started_ms"].get<int64_t>()).c_str(),
+                Shown(alert["summary"]).c_str());
   }
   return 0;
 }
@@ -185,13 +193,13 @@ int PrintSilences(const json& silences) {
   for (const json& silence : silences) {
     std::string matches;
     for (const char* field : {"node", "site", "rule"}) {
-      if (!silence[field].get<std::string>().empty()) {
-        matches += fmt::format("{}{}={}", matches.empty() ? "" : " ", field, silence[field].get<std::string>());
+      if (!Shown(silence[field]).empty()) {
+        matches += fmt::format("{}{}={}", matches.empty() ? "" : " ", field, Shown(silence[field]));
       }
     }
     std::printf("%-5lld %-20s %-30s %s (%s)\n", static_cast<long long>(silence["id"].get<int64_t>()),
                 LocalTime(silence["until_ms"].get<int64_t>()).c_str(), matches.c_str(),
-                silence["reason"].get<std::string>().c_str(), silence["created_by"].get<std::string>().c_str());
+                Shown(silence["reason"]).c_str(), Shown(silence["created_by"]).c_str());
   }
   return 0;
 }
@@ -275,8 +283,13 @@ int main(int argc, char** argv) {
   const auto run = [&](const std::string& method, const std::string& path, Printer print) {
     const std::optional<std::string> body = api.Call(method, path);
     if (!body) return 1;
-    if (raw_json || print == nullptr) {
-      std::fputs(body->c_str(), stdout);
+    if (raw_json) {
+      std::fputs(body->c_str(), stdout);  // asked for as it came, for a program to read
+      return 0;
+    }
+    if (print == nullptr) {
+      std::istringstream lines(*body);
+      for (std::string line; std::getline(lines, line);) std::printf("%s\n", vigie::PrintableUtf8(line, 4096).c_str());
       return 0;
     }
     try {

@@ -150,6 +150,53 @@ TEST_F(MailTest, OfflineNodeMailsFiringThenResolvedThreadedUnderItAcrossARestart
   EXPECT_THAT(resolved.body, HasSubstr("RESOLVED rennes-2 offline: fine again"));
 }
 
+int CountMails(const std::filesystem::path& dir) {
+  int count = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) count += entry.path().extension() == ".eml";
+  return count;
+}
+
+TEST_F(MailTest, TwoHundredFullFilesystemsMakeOneFiringAndOneResolvedMail) {
+  int64_t now = kT0;
+  std::unique_ptr<Engine> engine = OpenEngine();
+  ASSERT_TRUE(engine);
+  v1::Report full = testing::BasicReport("rennes-1", now, 1);
+  testing::AddFilesystems(full, 200, 0.99);
+  engine->OnReport("rennes-1", "rennes", full, now);
+  engine->Tick(now += 5'000);
+  ASSERT_TRUE(std::filesystem::exists(MailPath(1))) << server_->stderr_text();
+  now += 10'000;
+  engine->OnReport("rennes-1", "rennes", testing::BasicReport("rennes-1", now, 2), now);
+  engine->Tick(now += 5'000);
+  ASSERT_TRUE(std::filesystem::exists(MailPath(2))) << server_->stderr_text();
+  // Every message the sink accepted is on disk before the engine's call returns.
+  EXPECT_EQ(CountMails(dir_.path() / "mail"), 2);
+  const Mail firing = ParseMail(ReadFile(MailPath(1)));
+  EXPECT_EQ(firing.headers.at("Subject"), "[vigie] 6 FIRING: rennes-1 filesystem /srv/0 nearly full and 5 more");
+  EXPECT_THAT(firing.body, HasSubstr("and 195 more filesystems nearly full on rennes-1: /srv/"));
+  const Mail resolved = ParseMail(ReadFile(MailPath(2)));
+  EXPECT_EQ(resolved.headers.at("Subject"), "[vigie] 6 RESOLVED: rennes-1 filesystem /srv/0 nearly full and 5 more");
+  EXPECT_THAT(resolved.body, HasSubstr("RESOLVED rennes-1: more filesystems nearly full"));
+}
+
+TEST_F(MailTest, AForgedBccLineInANodeStringReachesNobody) {
+  int64_t now = kT0;
+  std::unique_ptr<Engine> engine = OpenEngine();
+  ASSERT_TRUE(engine);
+  v1::Report r = testing::BasicReport("rennes-1", now, 1);
+  r.mutable_system()->mutable_filesystems(0)->set_mountpoint("/x\r\nBcc: evil@example.org\r\n\r\nforged body");
+  testing::FillFilesystem(r, 0.95);
+  engine->OnReport("rennes-1", "rennes", r, now);
+  engine->Tick(now += 5'000);
+  ASSERT_TRUE(std::filesystem::exists(MailPath(1))) << server_->stderr_text();
+  const std::string meta = ReadFile(dir_.path() / "mail" / "1.json");
+  EXPECT_THAT(meta, HasSubstr("\"rcpt_tos\": [\"alice@example.org\"]"));
+  const std::string text = ReadFile(MailPath(1));
+  EXPECT_THAT(text, ::testing::Not(HasSubstr("\r\nBcc:")));
+  EXPECT_THAT(text, ::testing::Not(HasSubstr("\r\nforged body")));
+  EXPECT_EQ(ParseMail(text).headers.count("Bcc"), 0u);
+}
+
 TEST_F(MailTest, WrongPasswordIsAPermanentFailure) {
   SmtpConfig bad = *config_.smtp;
   bad.password = "nope";

@@ -44,6 +44,26 @@ inline void FillFilesystem(v1::Report& r, double used_fraction) {
   fs->set_avail_bytes(free);
 }
 
+// Adds `count` filesystems "/srv/0", "/srv/1"... each `used_fraction` full.
+inline void AddFilesystems(v1::Report& r, int count, double used_fraction) {
+  for (int i = 0; i < count; ++i) {
+    v1::Filesystem* fs = r.mutable_system()->add_filesystems();
+    fs->set_mountpoint("/srv/" + std::to_string(i));
+    fs->set_size_bytes(100'000'000'000);
+    const auto free = static_cast<uint64_t>(100'000'000'000.0 * (1.0 - used_fraction));
+    fs->set_free_bytes(free);
+    fs->set_avail_bytes(free);
+  }
+}
+
+// A report whose previous run ended without a clean shutdown, on another boot.
+inline void AddUncleanStart(v1::Report& r) {
+  v1::Event* e = r.add_events();
+  e->set_kind(v1::Event::AGENT_STARTED);
+  e->set_previous_shutdown_clean(false);
+  e->set_previous_boot_id("old-" + r.boot_id());
+}
+
 inline v1::Disk* AddAtaDisk(v1::Report& r, const std::string& device, const std::string& serial) {
   v1::Disk* d = r.add_disks();
   d->set_device(device);

@@ -12,7 +12,9 @@
 
 #include "collector/collector.h"
 #include "collector/token.h"
+#include "alerting/alert.h"
 #include "tests/integration/helpers.h"
+#include "tests/testing/http_client.h"
 #include "tests/testing/process.h"
 #include "tests/testing/testing.h"
 
@@ -306,6 +308,73 @@ TEST_F(DeliveryTest, WithOneOfTwoCollectorsDownTheOtherGetsEverythingAndTheFirst
   for (const auto& r : b.Reports()) seqs_b.push_back(r.seq);
   EXPECT_EQ(seqs_a, seqs_b);
   EXPECT_EQ(testing::Runs(b.Reports()).size(), 1u);
+}
+
+}  // namespace
+}  // namespace vigie
+
+namespace vigie {
+namespace {
+
+// The collector hands the engine each fresh push's clock skew: a node whose
+// one-report push is dated two days back raises "clock wrong"; the same
+// reports delivered as a backlog (several in one push) do not.
+class ClockSkewWiring : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    token_ = collector::NewToken();
+    collector::CollectorConfig config;
+    config.database = dir_.path() / "collector.db";
+    config.listen_port = 0;
+    config.nodes[kNode] = collector::NodeEntry{kNode, "rennes", collector::Sha256Hex(token_)};
+    collector_ = std::make_unique<collector::Collector>(config);
+    ASSERT_TRUE(collector_->Open());
+    ASSERT_TRUE(collector_->Start());
+    url_ = "http://127.0.0.1:" + std::to_string(collector_->port());
+  }
+
+  int Push(const std::vector<int64_t>& timestamps_ms) {
+    v1::Batch batch;
+    for (const int64_t timestamp_ms : timestamps_ms) {
+      v1::Report* report = batch.add_reports();
+      report->set_node_id(kNode);
+      report->set_boot_id("6ef63991-7ee5-4c0b-81a3-e6c91f946998");
+      report->set_seq(++seq_);
+      report->set_timestamp_unix_ms(timestamp_ms);
+    }
+    return testing::HttpPost(url_ + "/v1/push",
+                             {"Content-Type: application/x-protobuf", "Authorization: Bearer " + token_},
+                             batch.SerializeAsString())
+        .status;
+  }
+
+  bool ClockWrong() {
+    const Result<std::vector<alerting::Alert>> alerts = collector_->alerts().ListAlerts(/*include_resolved=*/false);
+    EXPECT_TRUE(alerts);
+    for (const alerting::Alert& alert : alerts ? *alerts : std::vector<alerting::Alert>{}) {
+      if (alert.key.rule == alerting::kRuleClockWrong && alert.key.node == kNode) return true;
+    }
+    return false;
+  }
+
+  testing::TempDir dir_;
+  std::string token_;
+  std::unique_ptr<collector::Collector> collector_;
+  std::string url_;
+  uint64_t seq_ = 0;
+};
+
+TEST_F(ClockSkewWiring, ABacklogSaysNothingOfTheClockAFreshPushDoes) {
+  const int64_t two_days_ago_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                      std::chrono::system_clock::now().time_since_epoch())
+                                      .count() -
+                                  2 * 86'400'000LL;
+  ASSERT_EQ(Push({two_days_ago_ms, two_days_ago_ms + 1000}), 200);
+  EXPECT_FALSE(ClockWrong());
+  ASSERT_EQ(Push({two_days_ago_ms + 2000}), 200);
+  EXPECT_TRUE(ClockWrong());
+  const testing::HttpReply metrics = testing::HttpGet(url_ + "/metrics");
+  EXPECT_EQ(testing::ParseMetrics(metrics.body).at("vigie_alerting_database_errors_total"), "0");
 }
 
 }  // namespace
