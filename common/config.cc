@@ -17,6 +17,63 @@ namespace {
 // wrong path (a device, a huge log) from being read into memory whole.
 constexpr size_t kMaxConfigBytes = 64 << 20;
 
+// The line of the first byte outside the ASCII range that stands outside a
+// string or a comment, or 0 when there is none. TOML allows such bytes only
+// there; toml++ 3.3.0 (Debian 12) reaches __builtin_unreachable on one after
+// a bare key (undefined behaviour: marzer/tomlplusplus#295), and a French
+// admin writes "seuil_température" without a thought. So the file is
+// refused before toml++ sees it, with the line. Linear; quotes and escapes
+// followed as TOML 1.0 defines its four kinds of strings.
+int64_t LineOfNonAsciiOutsideStrings(std::string_view text) {
+  int64_t line = 1;
+  size_t i = 0;
+  const auto at = [&](std::string_view token) { return text.substr(i, token.size()) == token; };
+  // Skips to just after `close`, counting lines; in a basic string a
+  // backslash escapes the byte after it.
+  const auto skip_to = [&](std::string_view close, bool escapes, bool single_line) {
+    while (i < text.size()) {
+      if (escapes && text[i] == '\\') {
+        i += 2;
+        continue;
+      }
+      if (at(close)) {
+        i += close.size();
+        return;
+      }
+      if (text[i] == '\n') {
+        if (single_line) return;  // a syntax error that toml++ reports
+        ++line;
+      }
+      ++i;
+    }
+  };
+  while (i < text.size()) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x80) return line;
+    if (c == '\n') {
+      ++line;
+      ++i;
+    } else if (c == '#') {
+      while (i < text.size() && text[i] != '\n') ++i;
+    } else if (at("\"\"\"")) {
+      i += 3;
+      skip_to("\"\"\"", /*escapes=*/true, /*single_line=*/false);
+    } else if (at("'''")) {
+      i += 3;
+      skip_to("'''", /*escapes=*/false, /*single_line=*/false);
+    } else if (c == '"') {
+      ++i;
+      skip_to("\"", /*escapes=*/true, /*single_line=*/true);
+    } else if (c == '\'') {
+      ++i;
+      skip_to("'", /*escapes=*/false, /*single_line=*/true);
+    } else {
+      ++i;
+    }
+  }
+  return 0;
+}
+
 std::string_view TypeName(const toml::node& node) {
   switch (node.type()) {
     case toml::node_type::string:
@@ -72,6 +129,11 @@ ConfigDocument ConfigDocument::Load(const std::filesystem::path& path) {
 }
 
 ConfigDocument ConfigDocument::Parse(std::string_view text, std::string file_name) {
+  if (const int64_t line = LineOfNonAsciiOutsideStrings(text); line != 0) {
+    throw ConfigError(file_name, line, "",
+                      "a character outside ASCII stands outside a quoted string or a comment "
+                      "(a key with accents must be quoted: \"température\" = ...)");
+  }
   try {
     return ConfigDocument(toml::parse(text, file_name), file_name);
   } catch (const toml::parse_error& error) {

@@ -128,3 +128,28 @@ TEST(Duration, ParsesUnitsAndCombinations) {
 
 }  // namespace
 }  // namespace vigie
+
+namespace vigie {
+namespace {
+
+// toml++ 3.3.0 reaches __builtin_unreachable on a non-ASCII byte after a bare
+// key: such a file is refused first, with its line; accents inside strings,
+// quoted keys and comments stay welcome.
+TEST(Config, ANonAsciiCharacterOutsideAStringIsRefusedWithItsLine) {
+  try {
+    ConfigDocument::Parse("[alerting]\nseuil_température = 3\n", "collector.toml");
+    FAIL() << "accepted";
+  } catch (const ConfigError& error) {
+    EXPECT_THAT(error.what(), HasSubstr("collector.toml:2"));
+    EXPECT_THAT(error.what(), HasSubstr("outside a quoted string"));
+  }
+  EXPECT_THROW(ConfigDocument::Parse("max_body_byt\xd1\x85 = 1\n", "c.toml"), ConfigError);
+  const ConfigDocument doc = ConfigDocument::Parse(
+      "# Rennes, chez Héloïse\n\"température\" = 'ç'\nname = \"Chloé \\\" é\"\nnote = '''\nété\n'''\n"
+      "text = \"\"\"\nhiver \\\"\"\" é\n\"\"\"\n",
+      "c.toml");
+  EXPECT_EQ(doc.Root().String("name", ""), "Chloé \" é");
+}
+
+}  // namespace
+}  // namespace vigie
