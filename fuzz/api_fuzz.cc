@@ -1,7 +1,10 @@
 // The collector's JSON API (collector/api.cc) on a hostile node: the node's
 // newest report goes through the fleet state and the alerting engine, then
 // one admin request is answered. Every JSON answer must parse: a report's
-// strings must not break out of their JSON string.
+// strings must not break out of their JSON string. Its encoding is checked
+// only for a report within the limits (common/report_limits.h: printable
+// UTF-8), the only ones a collector is to accept (issue 14); for another,
+// invalid UTF-8 is replaced before the JSON is parsed.
 // Input: "METHOD\nPATH\nQUERY\n" then a serialized vigie.v1.Report; QUERY is
 // name=value pairs separated by '&', taken as the server hands them over
 // (already decoded). The engine is opened afresh for each input, so that an
@@ -17,6 +20,8 @@
 #include "collector/api.h"
 #include "collector/fleet_state.h"
 #include "collector/token.h"
+#include "common/printable.h"
+#include "common/report_limits.h"
 #include "fuzz/scratch_file.h"
 
 namespace {
@@ -82,10 +87,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string bytes = report.SerializeAsString();
   state.Update(node_id, kNowMs, &report, bytes, NodeFacts{});
 
+  const bool within_limits = vigie::ReportLimitViolation(report, vigie::ReportLimits{}).empty();
+  // JsonResponse ends the document with a newline, which PrintableUtf8 would replace.
+  const auto json_text = [within_limits](std::string_view body) {
+    if (body.ends_with('\n')) body.remove_suffix(1);
+    return within_limits ? std::string(body) : vigie::PrintableUtf8(body);
+  };
   const Api api(config, state, engine->get());
   HttpRequest request{*method, *path, "Bearer admin-token", "", QueryArguments(*query)};
   const std::optional<HttpResponse> answer = api.Handle(request, kNowMs + 1000);
-  if (answer && answer->content_type == "application/json" && !nlohmann::json::accept(answer->body)) {
+  if (answer && answer->content_type == "application/json" && !nlohmann::json::accept(json_text(answer->body))) {
     std::fprintf(stderr, "%s %s answered invalid JSON: %.300s\n", std::string(*method).c_str(),
                  std::string(*path).c_str(), answer->body.c_str());
     std::abort();

@@ -4,6 +4,8 @@
 #include <set>
 #include <string>
 
+#include "common/printable.h"
+
 namespace vigie::fuzz {
 namespace {
 
@@ -61,7 +63,7 @@ bool IsValue(std::string_view text) {
 
 }  // namespace
 
-std::string ExpositionFault(std::string_view page) {
+std::string ExpositionFault(std::string_view page, bool printable) {
   std::set<std::string, std::less<>> declared;
   std::string family;
   std::string helped;
@@ -73,6 +75,7 @@ std::string ExpositionFault(std::string_view page) {
     std::string_view line = page.substr(0, end);
     page.remove_prefix(end + 1);
     const std::string where = " (line " + std::to_string(line_number) + ": " + std::string(line.substr(0, 200)) + ")";
+    if (printable && !IsPrintableUtf8(line)) return "a line that is not printable UTF-8" + where;
     if (line.starts_with("# HELP ")) {
       line.remove_prefix(7);
       helped = std::string(TakeName(line, true));

@@ -2,7 +2,10 @@
 // protobuf parse, the WireFields cross-check, the schema check) and, for a
 // push it accepts, what follows its commit: the report limits
 // (common/report_limits.h), the fleet state's update with each report, and
-// the /metrics page, which must stay a valid exposition (exposition_check.h).
+// the /metrics page, which must stay a valid exposition (exposition_check.h),
+// and be printable UTF-8 when the reports are within the limits (issue 14:
+// a report over them is to be refused with a 400, so only the syntax of its
+// page is checked).
 // The store is never written: a push is answered before its commit starts.
 // Input: the body as an agent POSTs it, a serialized vigie.v1.Batch whose
 // reports name node "fuzz-node" (token "fuzz-token").
@@ -63,14 +66,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (report_bytes.size() != static_cast<size_t>(batch.reports_size())) std::abort();
 
   const vigie::ReportLimits limits;
+  bool within_limits = true;
   FleetState state;
   for (int i = 0; i < batch.reports_size(); ++i) {
-    vigie::ReportLimitViolation(batch.reports(i), limits);
+    within_limits = within_limits && vigie::ReportLimitViolation(batch.reports(i), limits).empty();
     state.Update("fuzz-node", now_ms, batch.mutable_reports(i), report_bytes[static_cast<size_t>(i)], NodeFacts{});
   }
   const std::string page = RenderMetrics(collector->config, state.MetricsSnapshot(), collector->ingest.counters(),
                                          GroupCommitter::Stats{}, now_ms);
-  if (const std::string fault = vigie::fuzz::ExpositionFault(page); !fault.empty()) {
+  if (const std::string fault = vigie::fuzz::ExpositionFault(page, within_limits); !fault.empty()) {
     std::fprintf(stderr, "/metrics is not a valid exposition: %s\n", fault.c_str());
     std::abort();
   }
