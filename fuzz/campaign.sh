@@ -6,7 +6,8 @@
 # only) into a scratch corpus. libFuzzer stops at a crash, keeping the input
 # in OUT/TARGET/artifacts/; the target is then started again for the time
 # left. Then the committed corpus and the new inputs are merged into
-# fuzz/corpus/TARGET (-merge=1: the smallest set with the same coverage).
+# fuzz/corpus/TARGET (-merge=1 -use_counters=0: the smallest set that covers
+# the same edges; with hit counts too, the push corpus was four times larger).
 # Each run's log is OUT/TARGET/log.N; OUT/summary.tsv gets one line per
 # target: executions, seconds, executions per second, crashing inputs kept.
 # OUT is $VIGIE_FUZZ_OUT, else /tmp/vigie-fuzz-campaign.
@@ -55,7 +56,7 @@ for target in "${targets[@]}"; do
   crashes=$(ls "$work/artifacts" | wc -l)
   printf '%s\t%d\t%d\t%d\t%d\n' "$target" "$executions" "$elapsed" $((executions / (elapsed > 0 ? elapsed : 1))) "$crashes" |
     tee -a "$out/summary.tsv"
-  nice -n 19 "$binary" -merge=1 "${dict[@]}" "$work/minimised" "$corpus" "$work/new" </dev/null >"$work/merge.log" 2>&1
+  nice -n 19 "$binary" -merge=1 -use_counters=0 "${dict[@]}" "$work/minimised" "$corpus" "$work/new" </dev/null >"$work/merge.log" 2>&1
   rm -f "$corpus"/*
   cp "$work/minimised"/* "$corpus"/
   echo "   corpus: $(ls "$corpus" | wc -l) inputs, $(du -sb "$corpus" | cut -f1) bytes"
