@@ -7,11 +7,10 @@
 // invalid UTF-8 is replaced before the JSON is parsed.
 // Input: "METHOD\nPATH\nQUERY\n" then a serialized vigie.v1.Report; QUERY is
 // name=value pairs separated by '&', taken as the server hands them over
-// (already decoded). The engine is opened afresh for each input, so that an
-// input's outcome does not depend on the ones before it.
+// (already decoded). The engine is opened afresh for each input, in memory,
+// so that an input's outcome does not depend on the ones before it.
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
 #include <memory>
 
 #include <google/protobuf/stubs/logging.h>
@@ -81,11 +80,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   vigie::v1::Report report;
   if (!report.ParseFromArray(input.data(), static_cast<int>(input.size()))) return 0;
 
-  const std::filesystem::path database = vigie::fuzz::ScratchDirectory() / "alerts.db";
-  std::filesystem::remove(database);
-  std::filesystem::remove(database.string() + "-wal");
-  std::filesystem::remove(database.string() + "-shm");
-  auto engine = vigie::alerting::Engine::Open(config.alerting, database, {});
+  // SQLite's in-memory database: a fresh one per open, and no fsync per commit.
+  auto engine = vigie::alerting::Engine::Open(config.alerting, ":memory:", {});
   if (!engine) {
     std::fprintf(stderr, "fuzz harness: %s\n", engine.error().message.c_str());
     std::abort();
