@@ -33,6 +33,11 @@ HttpReply Perform(const std::string& url, const std::vector<std::string>& header
   if (body != nullptr) {
     curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDS, body->data());
     curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body->size()));
+    // A body over 1 MiB goes with "Expect: 100-continue": curl waits this long
+    // for the server's verdict before sending it anyway. By default a second,
+    // which a loaded machine may exceed; the body sent after a 413 then
+    // races the server's close, and curl sees a reset instead of the 413.
+    curl_easy_setopt(curl.get(), CURLOPT_EXPECT_100_TIMEOUT_MS, 10'000L);
   }
   const CURLcode code = curl_easy_perform(curl.get());
   if (code != CURLE_OK) {
