@@ -29,23 +29,35 @@ int64_t LineOfNonAsciiOutsideStrings(std::string_view text) {
   size_t i = 0;
   const auto at = [&](std::string_view token) { return text.substr(i, token.size()) == token; };
   // Skips to just after `close`, counting lines; in a basic string a
-  // backslash escapes the byte after it.
+  // backslash escapes the byte after it. False at a backslash followed (after
+  // whitespace, if any) by a byte outside ASCII: never a valid escape, and
+  // toml++ 3.3.0 checks it with the same unreachable function.
   const auto skip_to = [&](std::string_view close, bool escapes, bool single_line) {
     while (i < text.size()) {
       if (escapes && text[i] == '\\') {
-        i += 2;
+        // A line-ending backslash: toml++ skips the whitespace and newlines
+        // after it with that function too.
+        size_t next = i + 1;
+        while (next < text.size() && (text[next] == ' ' || text[next] == '\t' || text[next] == '\r' ||
+                                      text[next] == '\n')) {
+          line += text[next] == '\n';
+          ++next;
+        }
+        if (next < text.size() && static_cast<unsigned char>(text[next]) >= 0x80) return false;
+        i = next == i + 1 ? i + 2 : next;
         continue;
       }
       if (at(close)) {
         i += close.size();
-        return;
+        return true;
       }
       if (text[i] == '\n') {
-        if (single_line) return;  // a syntax error that toml++ reports
+        if (single_line) return true;  // a syntax error that toml++ reports
         ++line;
       }
       ++i;
     }
+    return true;
   };
   while (i < text.size()) {
     const unsigned char c = static_cast<unsigned char>(text[i]);
@@ -57,13 +69,13 @@ int64_t LineOfNonAsciiOutsideStrings(std::string_view text) {
       while (i < text.size() && text[i] != '\n') ++i;
     } else if (at("\"\"\"")) {
       i += 3;
-      skip_to("\"\"\"", /*escapes=*/true, /*single_line=*/false);
+      if (!skip_to("\"\"\"", /*escapes=*/true, /*single_line=*/false)) return line;
     } else if (at("'''")) {
       i += 3;
       skip_to("'''", /*escapes=*/false, /*single_line=*/false);
     } else if (c == '"') {
       ++i;
-      skip_to("\"", /*escapes=*/true, /*single_line=*/true);
+      if (!skip_to("\"", /*escapes=*/true, /*single_line=*/true)) return line;
     } else if (c == '\'') {
       ++i;
       skip_to("'", /*escapes=*/false, /*single_line=*/true);
@@ -131,8 +143,8 @@ ConfigDocument ConfigDocument::Load(const std::filesystem::path& path) {
 ConfigDocument ConfigDocument::Parse(std::string_view text, std::string file_name) {
   if (const int64_t line = LineOfNonAsciiOutsideStrings(text); line != 0) {
     throw ConfigError(file_name, line, "",
-                      "a character outside ASCII stands outside a quoted string or a comment "
-                      "(a key with accents must be quoted: \"température\" = ...)");
+                      "a character outside ASCII stands outside a quoted string or a comment, or after a "
+                      "backslash (a key with accents must be quoted: \"température\" = ...)");
   }
   try {
     return ConfigDocument(toml::parse(text, file_name), file_name);

@@ -144,6 +144,7 @@ TEST(Config, ANonAsciiCharacterOutsideAStringIsRefusedWithItsLine) {
     EXPECT_THAT(error.what(), HasSubstr("outside a quoted string"));
   }
   EXPECT_THROW(ConfigDocument::Parse("max_body_byt\xd1\x85 = 1\n", "c.toml"), ConfigError);
+  EXPECT_THROW(ConfigDocument::Parse("node = \"\"\"\"x\\\xef\xb3\xbf\n", "c.toml"), ConfigError);
   const ConfigDocument doc = ConfigDocument::Parse(
       "# Rennes, chez Héloïse\n\"température\" = 'ç'\nname = \"Chloé \\\" é\"\nnote = '''\nété\n'''\n"
       "text = \"\"\"\nhiver \\\"\"\" é\n\"\"\"\n",

@@ -5,9 +5,19 @@
 
 #include <fmt/format.h>
 
+#include "common/printable.h"
+
 namespace vigie {
 
-std::string JsonQuote(std::string_view text) {
+std::string JsonQuote(std::string_view input) {
+  // JSON is UTF-8: bytes that are not (a node's or an admin's) become U+FFFD,
+  // so that every answer parses.
+  std::string valid;
+  std::string_view text = input;
+  if (!IsValidUtf8(input)) {
+    valid = ValidUtf8(input);
+    text = valid;
+  }
   std::string out;
   out.reserve(text.size() + 2);
   out += '"';

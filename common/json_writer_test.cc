@@ -19,6 +19,7 @@ TEST(JsonWriter, NestsWithCommasInTheRightPlaces) {
 
 TEST(JsonWriter, EscapesQuotesBackslashesAndControlCharacters) {
   EXPECT_EQ(JsonQuote("a\"b\\c\nd\x01"), R"("a\"b\\c\nd\u0001")");
+  EXPECT_EQ(JsonQuote("serial \xff\xfe"), "\"serial \uFFFD\uFFFD\"");  // JSON is UTF-8: every answer parses
 }
 
 TEST(JsonWriter, NonFiniteNumbersBecomeNull) {

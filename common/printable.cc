@@ -44,6 +44,33 @@ bool IsControl(char32_t code_point) {
 
 }  // namespace
 
+bool IsValidUtf8(std::string_view text) {
+  while (!text.empty()) {
+    char32_t code_point = 0;
+    const size_t length = DecodeOne(text, &code_point);
+    if (length == 0) return false;
+    text.remove_prefix(length);
+  }
+  return true;
+}
+
+std::string ValidUtf8(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  while (!text.empty()) {
+    char32_t code_point = 0;
+    const size_t length = DecodeOne(text, &code_point);
+    if (length == 0) {
+      out.append(kReplacement);
+      text.remove_prefix(1);
+    } else {
+      out.append(text.substr(0, length));
+      text.remove_prefix(length);
+    }
+  }
+  return out;
+}
+
 bool IsPrintableUtf8(std::string_view text) {
   while (!text.empty()) {
     char32_t code_point = 0;

@@ -21,4 +21,11 @@ bool IsPrintableUtf8(std::string_view text);
 // whole characters only.
 std::string PrintableUtf8(std::string_view text, size_t max_bytes = std::string::npos);
 
+// True when `text` is valid UTF-8; control characters allowed.
+bool IsValidUtf8(std::string_view text);
+
+// `text` with each invalid UTF-8 sequence replaced by U+FFFD, control
+// characters kept: for a format that escapes them itself (JSON).
+std::string ValidUtf8(std::string_view text);
+
 }  // namespace vigie

@@ -36,5 +36,11 @@ TEST(PrintableUtf8, CutsAtACharacterBoundary) {
   EXPECT_TRUE(IsPrintableUtf8(PrintableUtf8(std::string(100000, '\xff'), 1000)));
 }
 
+TEST(ValidUtf8, ReplacesOnlyInvalidBytesAndKeepsControlCharacters) {
+  EXPECT_TRUE(IsValidUtf8("a\nb °"));
+  EXPECT_FALSE(IsValidUtf8("a\xff"));
+  EXPECT_EQ(ValidUtf8("a\n\xff°"), "a\n\uFFFD°");
+}
+
 }  // namespace
 }  // namespace vigie
