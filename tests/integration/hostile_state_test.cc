@@ -16,7 +16,6 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -57,15 +56,6 @@ constexpr bool kAddressSanitizer = false;
 // hundred.
 constexpr int64_t kMaxRssKib = 160 * 1024;
 constexpr double kHealthzMs = 100;
-
-int64_t RssKib(pid_t pid) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.starts_with("VmRSS:")) return std::stoll(line.substr(6));
-  }
-  return 0;
-}
 
 double MsSince(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
@@ -202,7 +192,7 @@ class HostileStateTest : public ::testing::TestWithParam<HostileCase> {
 
   void ExpectBoundedRss() {
     if (kAddressSanitizer) return;
-    const int64_t rss = RssKib(collector_->pid());
+    const int64_t rss = testing::RssKib(collector_->pid());
     RecordProperty("rss_kib", static_cast<int>(rss));
     EXPECT_LT(rss, kMaxRssKib) << "KiB of RSS";
   }
@@ -311,7 +301,7 @@ TEST_F(HostileStateTest, DiskCyclesWithNewSerialsEachLeaveOnlyTheLastCycle) {
       EXPECT_LT(HealthzMs(), kHealthzMs);
       return;
     }
-    if (cycle == 0) rss_after_first = RssKib(collector_->pid());
+    if (cycle == 0) rss_after_first = testing::RssKib(collector_->pid());
   }
   EXPECT_LT(HealthzMs(), kHealthzMs);
   const testing::HttpReply page = testing::HttpGet(base_url_ + "/metrics");
@@ -320,7 +310,7 @@ TEST_F(HostileStateTest, DiskCyclesWithNewSerialsEachLeaveOnlyTheLastCycle) {
   EXPECT_NE(page.body.find("serial=\"S0012000\""), std::string::npos);
   EXPECT_EQ(page.body.find("serial=\"S0000000\""), std::string::npos);
   if (!kAddressSanitizer) {
-    EXPECT_LT(RssKib(collector_->pid()) - rss_after_first, 32 * 1024) << "KiB of RSS grown over four more cycles";
+    EXPECT_LT(testing::RssKib(collector_->pid()) - rss_after_first, 32 * 1024) << "KiB of RSS grown over four more cycles";
   }
 }
 
